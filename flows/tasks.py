@@ -1,0 +1,119 @@
+"""Prefect tasks and flows. Each flow takes the data directory (a plain string) so it can run anywhere."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from prefect import flow, get_run_logger, task
+
+from crawlers.ingest import poll_source
+from pipelines.runner import ProcessCounts, index_pending, process_batch
+from presswatch.config import load_settings
+from presswatch.index import IndexUnavailable, open_index
+from presswatch.sources import SourceSpec
+from presswatch.storage import open_store
+
+
+def _ref(row):
+    import json
+
+    return SourceSpec(id=row["id"], name=row["name"], kind=row["kind"], url=row["url"],
+                      source_type=row["source_type"], language=row["language"],
+                      provinces=json.loads(row["provinces"]), trust_tier=row["trust_tier"],
+                      poll_minutes=row["poll_minutes"]).ref()
+
+
+@task(name="poll-source", retries=1, retry_delay_seconds=2)
+def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
+    settings = load_settings(data_dir, **overrides)
+    with open_store(settings) as store:
+        row = next((r for r in store.sources() if r["id"] == source_id), None)
+        if row is None:
+            return {"source": source_id, "outcome": "error", "new": 0, "items": 0,
+                    "errors": [f"source {source_id} not in the store"], "warnings": []}
+        res = poll_source(row, store, settings, _ref(row))
+    return {"source": res.source_id, "outcome": res.outcome, "new": res.new, "items": res.items,
+            "errors": res.errors, "warnings": res.warnings}
+
+
+@flow(name="ingest", log_prints=False)
+def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool = False) -> dict:
+    """Poll every due source (or all of them) and store new items as fetched documents."""
+    logger = get_run_logger()
+    overrides = overrides or {}
+    settings = load_settings(data_dir, **overrides)
+    with open_store(settings) as store:
+        rows = store.sources(enabled_only=True) if all_sources else store.due_sources()
+    results = [poll_source_task(data_dir, r["id"], overrides) for r in rows]
+    summary = {"sources": len(results), "fetched": sum(r["new"] for r in results),
+               "errors": [e for r in results for e in r["errors"]],
+               "warnings": [w for r in results for w in r["warnings"]]}
+    for e in summary["errors"]:
+        logger.warning(e)
+    logger.info("ingest: %s sources polled, %s new items", summary["sources"], summary["fetched"])
+    return summary
+
+
+@task(name="process-batch")
+def process_batch_task(data_dir: str, ids: list[int], overrides: dict) -> dict:
+    settings = load_settings(data_dir, **overrides)
+    with open_store(settings) as store:
+        c = process_batch(store, settings, ids)
+    return c.__dict__
+
+
+@task(name="index-pending", retries=2, retry_delay_seconds=1)
+def index_task(data_dir: str, overrides: dict) -> int:
+    settings = load_settings(data_dir, **overrides)
+    with open_store(settings) as store:
+        ix = open_index(settings, writable=True)
+        try:
+            return index_pending(store, ix)
+        finally:
+            ix.close()
+
+
+@flow(name="process", log_prints=False)
+def process_flow(data_dir: str, overrides: dict | None = None) -> dict:
+    """Run every pending document through the stages in batches, then update the index."""
+    logger = get_run_logger()
+    overrides = overrides or {}
+    settings = load_settings(data_dir, **overrides)
+    total = ProcessCounts()
+    while True:
+        with open_store(settings) as store:
+            ids = store.pending_ids(settings.batch_size)
+        if not ids:
+            break
+        c = process_batch_task(data_dir, ids, overrides)
+        part = ProcessCounts(**c)
+        total.add(part)
+        if part.processed == 0:
+            break
+    out = dict(total.__dict__)
+    try:
+        out["indexed"] = index_task(data_dir, overrides)
+    except IndexUnavailable as exc:
+        logger.error("index not updated: %s (the store has everything; it catches up on the next run)", exc)
+        out["indexed"] = 0
+        out["errors"].append(str(exc))
+    logger.info("process: %s", {k: v for k, v in out.items() if k != "errors"})
+    return out
+
+
+@flow(name="daily-report", log_prints=False)
+def daily_report_flow(data_dir: str, day: str | None = None, overrides: dict | None = None) -> str:
+    """Write the plain daily report for ``day`` (default: yesterday, Vietnam time)."""
+    from presswatch.reports import write_daily_report
+
+    settings = load_settings(data_dir, **(overrides or {}))
+    d = date.fromisoformat(day) if day else (date.today() - timedelta(days=1))
+    with open_store(settings) as store:
+        return str(write_daily_report(store, settings, d))
+
+
+@flow(name="cycle", log_prints=False)
+def cycle_flow(data_dir: str, overrides: dict | None = None, all_sources: bool = False) -> dict:
+    """One full cycle: ingest → process → index."""
+    ing = ingest_flow(data_dir, overrides, all_sources)
+    proc = process_flow(data_dir, overrides)
+    return {"ingest": ing, "process": proc}

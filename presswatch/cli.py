@@ -1,0 +1,425 @@
+"""The ``presswatch`` command line."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from .config import ConfigError, load_settings
+
+
+def _settings(ctx: click.Context, **overrides):
+    try:
+        s = load_settings(ctx.obj["data_dir"], **overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    s.ensure_dirs()
+    return s
+
+
+def _store(settings):
+    from .storage import open_store
+
+    return open_store(settings)
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", envvar="PRESSWATCH_DATA_DIR", type=click.Path(file_okay=False),
+              help="Data directory (default ~/.local/share/presswatch; env PRESSWATCH_DATA_DIR).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None) -> None:
+    """Presswatch — theo dõi báo chí và phát hiện thông tin xuyên tạc cho tỉnh.
+    Media monitoring and misinformation triage for provincial press offices."""
+    ctx.ensure_object(dict)
+    ctx.obj["data_dir"] = data_dir
+
+
+@main.command()
+@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False),
+              help="Source registry to load (default: DATA_DIR/sources.yaml, else the bundled starter list).")
+@click.pass_context
+def init(ctx, sources_file):
+    """Create the data directory, the store and the index; load the source registry."""
+    from .service import sync_sources
+
+    s = _settings(ctx)
+    with _store(s) as store:
+        n, problems = sync_sources(store, s, Path(sources_file) if sources_file else None)
+        from .index import open_index
+
+        open_index(s, writable=True).close()
+        for p in problems:
+            click.echo(f"warning: {p}", err=True)
+        click.echo(f"Data directory ready: {s.data_dir} (store schema v{store.schema_version()}, {n} sources)")
+
+
+def _print_cycle(result: dict) -> None:
+    ing, proc = result["ingest"], result["process"]
+    click.echo(f"  fetched: {ing['fetched']} new items from {ing['sources']} sources")
+    click.echo(f"  extracted: {proc['extracted']}  dropped: {proc['dropped']}  failed: {proc['failed']}")
+    click.echo(f"  duplicates folded: {proc['duplicates']}")
+    click.echo(f"  classified: {proc['classified']}")
+    click.echo(f"  alerts raised: {proc['alerts']}")
+    click.echo(f"  indexed: {proc['indexed']}")
+    problems = ing["errors"] + ing["warnings"] + proc["errors"]
+    if problems:
+        click.echo(f"  {len(problems)} problem(s), the run went on:")
+        for e in problems:
+            click.echo(f"    - {e}")
+
+
+@main.command()
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False), help="Source registry to use.")
+@click.option("--all", "all_sources", is_flag=True, help="Poll every enabled source, not only the due ones.")
+@click.pass_context
+def run(ctx, sources_file, all_sources):
+    """Run one full cycle through Prefect: poll due sources, process, index."""
+    from .service import run_cycle, sync_sources
+
+    s = _settings(ctx)
+    with _store(s) as store:
+        _, problems = sync_sources(store, s, Path(sources_file) if sources_file else None)
+    for p in problems:
+        click.echo(f"warning: {p}", err=True)
+    click.echo("Running one cycle (Prefect)…")
+    result = run_cycle(s, all_sources=all_sources)
+    _print_cycle(result)
+
+
+@main.command()
+@click.option("--port", default=8765, show_default=True, help="Port of the bundled demo site on 127.0.0.1.")
+@click.pass_context
+def demo(ctx, port):
+    """Serve the bundled demo site, run one full cycle against it, stop the site."""
+    from presswatch.demo_site import DemoSite
+
+    from .service import demo_sources_file, run_cycle, sync_sources
+
+    s = _settings(ctx)
+    overrides = {"allow_private_hosts": ["127.0.0.1"]}
+    try:
+        site = DemoSite(port=port).start()
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the demo site on 127.0.0.1:{port} ({exc}); "
+                                   "free the port or pass --port N") from exc
+    try:
+        click.echo(f"Demo site on {site.base_url}")
+        with _store(s) as store:
+            _, problems = sync_sources(store, s, demo_sources_file(), {"demo": site.base_url})
+        for p in problems:
+            click.echo(f"warning: {p}", err=True)
+        s_demo = load_settings(s.data_dir, **overrides)
+        click.echo("Running one cycle (Prefect)…")
+        result = run_cycle(s_demo, all_sources=True, overrides=overrides)
+    finally:
+        site.stop()
+    _print_cycle(result)
+    with _store(s) as store:
+        c = store.counts()
+    click.echo(f"Store: {c['documents']} documents, {c['stories']} stories, {c['alerts']} alerts, "
+               f"{c['sources']} sources — {s.data_dir}")
+
+
+@main.command()
+@click.pass_context
+def schedule(ctx):
+    """Serve the flows on schedules: feeds every 5 minutes, processing every 5, report at 06:00 (Asia/Ho_Chi_Minh)."""
+    from .config import configure_prefect
+
+    s = _settings(ctx)
+    configure_prefect(s)
+    from flows.schedule import serve_all
+
+    click.echo("Serving scheduled flows (Ctrl-C to stop)…")
+    serve_all(str(s.data_dir))
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.pass_context
+def serve(ctx, host, port):
+    """Serve the web UI (alerts and documents)."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    s = _settings(ctx)
+    app = create_app(s)
+    click.echo(f"Presswatch UI on http://{host or s.web_host}:{port or s.web_port}")
+    uvicorn.run(app, host=host or s.web_host, port=port or s.web_port, log_level="warning")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def search(ctx, query, limit, as_json):
+    """Search the archive (diacritics optional; "phrases", AND/OR/NOT, topic:… province:… lang:…)."""
+    from .index import IndexUnavailable, SearchError, open_index
+
+    s = _settings(ctx)
+    try:
+        ix = open_index(s)
+        total, hits = ix.search(query, limit=limit)
+    except (SearchError, IndexUnavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _echo_json({"query": query, "total": total,
+                    "hits": [{"id": h.id, "url": h.url, "title": h.title, "score": h.score, "snippet": h.snippet}
+                             for h in hits]})
+        return
+    click.echo(f"{total} result(s)")
+    for h in hits:
+        click.echo(f"[{h.score:.2f}] {h.title}\n    {h.url}")
+
+
+@main.command()
+@click.pass_context
+def reindex(ctx):
+    """Rebuild the search index from the store."""
+    from .service import reindex as _reindex
+
+    s = _settings(ctx)
+    with _store(s) as store:
+        n = _reindex(store, s)
+    click.echo(f"Indexed {n} documents into {s.index_dir}")
+
+
+@main.group()
+def sources():
+    """List, add and check sources."""
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sources_list(ctx, as_json):
+    """List registered sources with their health."""
+    s = _settings(ctx)
+    with _store(s) as store:
+        rows = [dict(r) for r in store.sources()]
+    for r in rows:
+        r.pop("etag", None)
+        r["provinces"] = json.loads(r["provinces"])
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo("No sources registered: run `presswatch init` (starter list) or `presswatch sources add`.")
+    for r in rows:
+        health = "ok" if not r["consecutive_failures"] else f"failing x{r['consecutive_failures']}: {r['last_error']}"
+        click.echo(f"{r['id']:<32} {r['kind']:<8} {r['source_type']:<17} {health}\n    {r['url']}")
+
+
+@sources.command("add")
+@click.option("--id", "sid", required=True)
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice(["rss", "atom", "jsonfeed", "sitemap", "site", "social"]))
+@click.option("--url", required=True)
+@click.option("--source-type", required=True)
+@click.option("--language", default="vi")
+@click.option("--province", "provinces", multiple=True)
+@click.option("--trust-tier", default=3, type=int)
+@click.option("--poll-minutes", default=15, type=int)
+@click.pass_context
+def sources_add(ctx, sid, name, kind, url, source_type, language, provinces, trust_tier, poll_minutes):
+    """Add a source to DATA_DIR/sources.yaml (created from the starter list if absent) and register it."""
+    import yaml
+
+    from .sources import SourceSpec, load_sources
+    from pydantic import ValidationError
+
+    s = _settings(ctx)
+    try:
+        spec = SourceSpec(id=sid, name=name, kind=kind, url=url, source_type=source_type, language=language,
+                          provinces=list(provinces), trust_tier=trust_tier, poll_minutes=poll_minutes)
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    path = s.data_dir / "sources.yaml"
+    src = path if path.exists() else s.resolved_sources_file()
+    data = yaml.safe_load(src.read_text(encoding="utf-8")) or {"version": 1, "sources": []}
+    if any(e.get("id") == sid for e in data["sources"]):
+        raise click.ClickException(f"a source with id {sid!r} already exists in {src}")
+    data["sources"].append(spec.model_dump(exclude_none=True))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_sources(tmp)  # never write a registry that does not load
+    tmp.replace(path)
+    with _store(s) as store:
+        store.sync_sources(load_sources(path))
+    click.echo(f"Added {sid} to {path}")
+
+
+@sources.command("check")
+@click.argument("url")
+@click.pass_context
+def sources_check(ctx, url):
+    """Fetch URL once: is it a feed? If it is a page, list the feeds it advertises."""
+    from crawlers.feeds import FeedError, parse_feed
+    from crawlers.http import FetchError, get
+
+    s = _settings(ctx)
+    try:
+        r = get(url, timeout=s.fetch_timeout_s, max_bytes=s.max_download_bytes, allow=s.allow_private_hosts,
+                user_agent=s.user_agent)
+    except FetchError as exc:
+        raise click.ClickException(f"cannot fetch: {exc}")
+    click.echo(f"HTTP {r.status} {r.headers.get('content-type', '')} ({len(r.body)} bytes, {r.elapsed_ms} ms)")
+    try:
+        feed = parse_feed(r.body, r.headers.get("content-type", ""), r.final_url)
+        click.echo(f"Feed ({feed.version}): {feed.title!r}, {len(feed.entries)} entries")
+        for w in feed.warnings:
+            click.echo(f"warning: {w}")
+        return
+    except FeedError as exc:
+        feed_error = str(exc)
+    from lxml import html as lh
+    from urllib.parse import urljoin
+
+    try:
+        tree = lh.fromstring(r.body)
+        links = tree.xpath("//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom') or "
+                           "contains(@type,'json')]/@href")
+    except Exception:  # noqa: BLE001 - not HTML either
+        links = []
+    if links:
+        click.echo("Not a feed; the page advertises:")
+        for href in links:
+            click.echo(f"  {urljoin(r.final_url, href)}")
+    else:
+        raise click.ClickException(f"not a feed ({feed_error}) and the page advertises no feed")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status(ctx, as_json):
+    """Counts: documents, stories, alerts (by status), sources."""
+    s = _settings(ctx)
+    with _store(s) as store:
+        c = store.counts()
+    if as_json:
+        _echo_json(c)
+        return
+    click.echo(f"Data directory: {s.data_dir}")
+    for k, v in c.items():
+        click.echo(f"  {k}: {v}")
+
+
+@main.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.pass_context
+def import_(ctx, file):
+    """Import hand-collected items (JSON lines: title, text, [url, published, outlet, source_type, lang])."""
+    from .service import import_items, process_now
+
+    s = _settings(ctx)
+    with _store(s) as store:
+        ids, problems = import_items(store, s, file)
+        for p in problems:
+            click.echo(f"warning: {p}", err=True)
+        result = process_now(store, s)
+    click.echo(f"Imported {len(ids)} new item(s); processed {result['processed']}, "
+               f"duplicates {result['duplicates']}, alerts raised {result['alerts']}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--since", help="Only documents stored on or after this date (YYYY-MM-DD).")
+@click.pass_context
+def export(ctx, fmt, since):
+    """Print one JSON object per processed document."""
+    from .service import export_rows
+
+    s = _settings(ctx)
+    since_dt = None
+    if since:
+        try:
+            since_dt = datetime.fromisoformat(since)
+        except ValueError as exc:
+            raise click.ClickException(f"--since {since!r}: use YYYY-MM-DD") from exc
+        if since_dt.tzinfo is None:
+            since_dt = since_dt.replace(tzinfo=timezone.utc)
+    with _store(s) as store:
+        for row in export_rows(store, since_dt):
+            _echo_json(row)
+
+
+@main.group()
+def alerts():
+    """List alerts and record decisions on them."""
+
+
+@alerts.command("list")
+@click.option("--status", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts_list(ctx, status, as_json):
+    s = _settings(ctx)
+    with _store(s) as store:
+        rows = [dict(r) for r in store.alerts(status)]
+    for r in rows:
+        r["reasons"] = json.loads(r["reasons"])
+        r["topics"] = json.loads(r["topics"])
+        r["provinces"] = json.loads(r["provinces"])
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"#{r['id']} [{r['status']}] {r['risk']:.2f} {r['kind']}: {r['title']}")
+
+
+@alerts.command("set")
+@click.argument("alert_id", type=int)
+@click.option("--status", required=True)
+@click.option("--note", default=None)
+@click.option("--actor", default=None, help="Who decides (default: the OS user).")
+@click.pass_context
+def alerts_set(ctx, alert_id, status, note, actor):
+    import getpass
+
+    s = _settings(ctx)
+    with _store(s) as store:
+        try:
+            store.set_alert_status(alert_id, status, actor or getpass.getuser(), note)
+        except (KeyError, ValueError) as exc:
+            raise click.ClickException(str(exc).strip("'\""))
+    click.echo(f"Alert #{alert_id} → {status}")
+
+
+@main.command("report")
+@click.option("--day", help="Date (YYYY-MM-DD); default yesterday.")
+@click.pass_context
+def report(ctx, day):
+    """Write the plain daily report (HTML) for a day."""
+    from datetime import date, timedelta
+
+    from .reports import write_daily_report
+
+    s = _settings(ctx)
+    try:
+        d = date.fromisoformat(day) if day else date.today() - timedelta(days=1)
+    except ValueError as exc:
+        raise click.ClickException(f"--day {day!r}: use YYYY-MM-DD") from exc
+    with _store(s) as store:
+        path = write_daily_report(store, s, d)
+    click.echo(f"Report written: {path}")
+
+
+def _entry() -> None:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    main(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_entry())

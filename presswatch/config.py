@@ -1,0 +1,143 @@
+"""Configuration in one place.
+
+Every setting has a default, can be set in ``DATA_DIR/presswatch.toml`` and can be overridden by an
+environment variable ``PRESSWATCH_<NAME>``. Secrets (SMTP password, Elasticsearch credentials) are read
+from the environment only, never from files in the data directory.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "presswatch"
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message says which and how to fix it."""
+
+
+@dataclass
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    sources_file: Path | None = None  # default: DATA_DIR/sources.yaml, else the bundled starter list
+    provinces: tuple[str, ...] = ("bac_ninh", "tuyen_quang", "hung_yen", "lam_dong")  # monitored (gazetteer ids)
+    index_backend: str = "tantivy"  # tantivy | elasticsearch
+    elasticsearch_url: str | None = None
+    allow_private_hosts: tuple[str, ...] = ()  # admin-approved private hosts/CIDRs (e.g. 127.0.0.1)
+    fetch_timeout_s: float = 20.0
+    max_download_bytes: int = 10 * 1024 * 1024
+    user_agent: str = "Presswatch/0.1 (+media monitoring for provincial press offices)"
+    batch_size: int = 200
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    thresholds_file: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+    # ----- derived paths -----
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "presswatch.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir / "prefect"
+
+    def resolved_sources_file(self) -> Path:
+        if self.sources_file:
+            return Path(self.sources_file)
+        local = self.data_dir / "sources.yaml"
+        return local if local.exists() else PACKAGE_DATA / "sources" / "starter.yaml"
+
+    def resolved_thresholds_file(self) -> Path:
+        if self.thresholds_file:
+            return Path(self.thresholds_file)
+        local = self.data_dir / "thresholds.yaml"
+        return local if local.exists() else PACKAGE_DATA / "thresholds.yaml"
+
+    def ensure_dirs(self) -> None:
+        for d in (self.data_dir, self.index_dir, self.reports_dir, self.prefect_home):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def _coerce(name: str, raw, current):
+    if name in ("data_dir", "sources_file", "thresholds_file"):
+        return Path(os.path.expanduser(str(raw))) if raw not in (None, "") else None
+    if name in ("allow_private_hosts", "provinces"):
+        if isinstance(raw, str):
+            return tuple(h.strip() for h in raw.split(",") if h.strip())
+        return tuple(raw)
+    if isinstance(current, bool):
+        return str(raw).lower() in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name!r} must be an integer, got {raw!r}") from exc
+    if isinstance(current, float):
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name!r} must be a number, got {raw!r}") from exc
+    return raw
+
+
+def load_settings(data_dir: str | Path | None = None, **overrides) -> Settings:
+    """Build settings: defaults < DATA_DIR/presswatch.toml < environment < explicit overrides."""
+    s = Settings()
+    dd = data_dir or os.environ.get("PRESSWATCH_DATA_DIR") or DEFAULT_DATA_DIR
+    s.data_dir = Path(os.path.expanduser(str(dd))).resolve()
+    names = {f.name: f for f in fields(Settings)} 
+    toml_path = s.data_dir / "presswatch.toml"
+    if toml_path.exists():
+        try:
+            conf = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{toml_path}: not valid TOML ({exc}); fix or delete the file") from exc
+        for k, v in conf.items():
+            if k not in names or k == "data_dir":
+                raise ConfigError(f"{toml_path}: unknown setting {k!r}; known: {', '.join(sorted(names))}")
+            setattr(s, k, _coerce(k, v, getattr(s, k)))
+    for k in names:
+        if k in ("data_dir", "extra"):
+            continue
+        env = os.environ.get(f"PRESSWATCH_{k.upper()}")
+        if env is not None:
+            setattr(s, k, _coerce(k, env, getattr(s, k)))
+    if s.elasticsearch_url is None and os.environ.get("ELASTICSEARCH_URL"):
+        s.elasticsearch_url = os.environ["ELASTICSEARCH_URL"]
+    for k, v in overrides.items():
+        if v is not None:
+            setattr(s, k, _coerce(k, v, getattr(s, k)))
+    if s.index_backend not in ("tantivy", "elasticsearch"):
+        raise ConfigError(f"index_backend must be 'tantivy' or 'elasticsearch', got {s.index_backend!r}")
+    return s
+
+
+def configure_prefect(settings: Settings) -> None:
+    """Environment for Prefect: keep its home inside the data directory, no telemetry, patient startup.
+
+    Must run before ``prefect`` is imported (Prefect reads settings at import time)."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    env = {
+        "PREFECT_HOME": str(settings.prefect_home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    }
+    for k, v in env.items():
+        os.environ.setdefault(k, v)

@@ -1,0 +1,482 @@
+"""The system of record: one SQLite file in the data directory.
+
+WAL mode, numbered migrations (``PRAGMA user_version``), and idempotent writes: documents are keyed by
+canonical URL (a second insert of the same URL is a no-op) and copies are recognised by content hash.
+The search index is derived from this store and can always be rebuilt from it (``presswatch reindex``).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .record import Document, Enrichment, Extraction, Fetch, SourceRef, utcnow
+
+MIGRATIONS: list[str] = [
+    # 1: the spine
+    """
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        language TEXT,
+        provinces TEXT NOT NULL DEFAULT '[]',
+        trust_tier INTEGER NOT NULL DEFAULT 3,
+        poll_minutes INTEGER NOT NULL DEFAULT 15,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        etag TEXT,
+        last_modified TEXT,
+        last_polled_at TEXT,
+        next_poll_at TEXT,
+        last_success_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        items_total INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE fetch_log (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT,
+        url TEXT NOT NULL,
+        at TEXT NOT NULL,
+        outcome TEXT NOT NULL,          -- ok | not_modified | error
+        http_status INTEGER,
+        items INTEGER NOT NULL DEFAULT 0,
+        new_items INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        duration_ms INTEGER
+    );
+    CREATE INDEX fetch_log_source ON fetch_log(source_id, at);
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        source_id TEXT NOT NULL,
+        source_type TEXT NOT NULL DEFAULT 'other',
+        status TEXT NOT NULL DEFAULT 'fetched',   -- fetched | processed | dropped | failed
+        status_note TEXT,
+        title TEXT,
+        lang TEXT,
+        published TEXT,
+        content_hash TEXT,
+        story_id TEXT,
+        duplicate_of INTEGER,
+        sentiment TEXT,
+        stance TEXT,
+        topics TEXT NOT NULL DEFAULT '[]',
+        provinces TEXT NOT NULL DEFAULT '[]',
+        risk REAL NOT NULL DEFAULT 0,
+        alert INTEGER NOT NULL DEFAULT 0,
+        record TEXT NOT NULL,                     -- the full Document (JSON) without raw bytes
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        indexed_at TEXT
+    );
+    CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE INDEX documents_story ON documents(story_id);
+    CREATE INDEX documents_created ON documents(created_at);
+    CREATE TABLE raw_snapshots (
+        doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        fetched_at TEXT NOT NULL,
+        requested_url TEXT NOT NULL,
+        final_url TEXT,
+        http_status INTEGER,
+        headers TEXT NOT NULL DEFAULT '{}',
+        raw BLOB,                                -- zlib-compressed
+        sha256 TEXT
+    );
+    CREATE TABLE classifications (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id),
+        model_version TEXT NOT NULL,
+        topics TEXT NOT NULL,
+        subtopics TEXT NOT NULL,
+        sentiment TEXT NOT NULL,
+        stance TEXT NOT NULL,
+        scores TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (doc_id, model_version)
+    );
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        title TEXT,
+        first_doc_id INTEGER,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        doc_count INTEGER NOT NULL DEFAULT 0,
+        risk REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        story_id TEXT NOT NULL UNIQUE,
+        doc_id INTEGER NOT NULL REFERENCES documents(id),
+        kind TEXT NOT NULL,                      -- distortion | local_problem | sensitive
+        status TEXT NOT NULL DEFAULT 'new',
+        risk REAL NOT NULL,
+        reasons TEXT NOT NULL,
+        assignee TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX alerts_status ON alerts(status);
+    CREATE TABLE review_events (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT,
+        note TEXT
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        role TEXT NOT NULL DEFAULT 'viewer',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        params TEXT NOT NULL,
+        path TEXT,
+        created_at TEXT NOT NULL
+    );
+    """,
+]
+
+ALERT_STATUSES = ("new", "in_progress", "verified", "informed", "rebutted", "referred", "no_action")
+
+
+def iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s else None
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.migrate()
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        current = self.schema_version()
+        for n, sql in enumerate(MIGRATIONS, start=1):
+            if n <= current:
+                continue
+            with self.tx() as c:
+                for stmt in sql.split(";"):
+                    if stmt.strip():
+                        c.execute(stmt)
+                c.execute(f"PRAGMA user_version={n}")
+
+    # ------------------------------------------------------------------ sources
+    def sync_sources(self, specs) -> int:
+        """Insert or update registry entries; keep polling state. Returns the number of sources."""
+        with self.tx() as c:
+            for s in specs:
+                c.execute(
+                    """INSERT INTO sources (id, name, kind, url, source_type, language, provinces, trust_tier,
+                                            poll_minutes, enabled)
+                       VALUES (?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT(id) DO UPDATE SET name=excluded.name, kind=excluded.kind, url=excluded.url,
+                         source_type=excluded.source_type, language=excluded.language,
+                         provinces=excluded.provinces, trust_tier=excluded.trust_tier,
+                         poll_minutes=excluded.poll_minutes, enabled=excluded.enabled""",
+                    (s.id, s.name, s.kind, s.url, s.source_type, s.language, json.dumps(s.provinces),
+                     s.trust_tier, s.poll_minutes, int(s.enabled)),
+                )
+        return self.conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+
+    def sources(self, enabled_only: bool = False) -> list[sqlite3.Row]:
+        q = "SELECT * FROM sources" + (" WHERE enabled=1" if enabled_only else "") + " ORDER BY id"
+        return self.conn.execute(q).fetchall()
+
+    def due_sources(self, now: datetime | None = None, source_ids: list[str] | None = None) -> list[sqlite3.Row]:
+        now_s = iso(now or utcnow())
+        rows = self.conn.execute(
+            "SELECT * FROM sources WHERE enabled=1 AND (next_poll_at IS NULL OR next_poll_at <= ?) ORDER BY id",
+            (now_s,),
+        ).fetchall()
+        if source_ids is not None:
+            rows = [r for r in rows if r["id"] in source_ids]
+        return rows
+
+    def record_poll(self, source_id: str, url: str, outcome: str, *, http_status=None, items=0, new_items=0,
+                    error=None, duration_ms=None, etag=None, last_modified=None, retry_after_s=None) -> None:
+        now = utcnow()
+        row = self.conn.execute("SELECT poll_minutes, consecutive_failures FROM sources WHERE id=?",
+                                (source_id,)).fetchone()
+        minutes = row["poll_minutes"] if row else 15
+        failures = (row["consecutive_failures"] + 1) if (row and outcome == "error") else 0
+        delay = timedelta(minutes=minutes * (2 ** min(failures, 5)) if failures else minutes)
+        if retry_after_s:
+            delay = max(delay, timedelta(seconds=retry_after_s))
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO fetch_log (source_id, url, at, outcome, http_status, items, new_items, error, duration_ms)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (source_id, url, iso(now), outcome, http_status, items, new_items, error, duration_ms),
+            )
+            if outcome == "error":
+                c.execute("UPDATE sources SET last_polled_at=?, next_poll_at=?, consecutive_failures=?,"
+                          " last_error=? WHERE id=?", (iso(now), iso(now + delay), failures, error, source_id))
+            else:
+                c.execute(
+                    "UPDATE sources SET last_polled_at=?, next_poll_at=?, consecutive_failures=0, last_error=NULL,"
+                    " last_success_at=?, etag=COALESCE(?, etag), last_modified=COALESCE(?, last_modified),"
+                    " items_total=items_total+? WHERE id=?",
+                    (iso(now), iso(now + delay), iso(now), etag, last_modified, new_items, source_id),
+                )
+
+    # ------------------------------------------------------------------ documents
+    def has_url(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE url=?", (url,)).fetchone() is not None
+
+    def add_document(self, doc: Document) -> int | None:
+        """Insert a fetched document and its raw snapshot in one transaction.
+
+        Returns the new id, or None when a document with the same canonical URL already exists."""
+        now = iso(utcnow())
+        rec = _record_json(doc)
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO documents (url, source_id, source_type, status, status_note, title, record,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
+                (doc.url, doc.source.id, doc.source.source_type, doc.status, doc.status_note,
+                 doc.extraction.title or (doc.fetch.feed_title if doc.fetch else None), rec, now, now),
+            )
+            if cur.rowcount == 0:
+                return None
+            doc_id = cur.lastrowid
+            f = doc.fetch
+            if f is not None:
+                c.execute(
+                    "INSERT INTO raw_snapshots (doc_id, fetched_at, requested_url, final_url, http_status, headers,"
+                    " raw, sha256) VALUES (?,?,?,?,?,?,?,?)",
+                    (doc_id, iso(f.fetched_at), f.requested_url, f.final_url, f.status, json.dumps(f.headers),
+                     f.raw_compressed, f.raw_sha256),
+                )
+        doc.id = doc_id
+        return doc_id
+
+    def pending_ids(self, limit: int | None = None) -> list[int]:
+        q = "SELECT id FROM documents WHERE status='fetched' ORDER BY id"
+        if limit:
+            q += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.conn.execute(q)]
+
+    def load(self, doc_id: int, with_raw: bool = True) -> Document:
+        row = self.conn.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no document with id {doc_id}")
+        doc = Document.model_validate_json(row["record"])
+        doc.id = row["id"]
+        if with_raw and doc.fetch is not None:
+            snap = self.conn.execute("SELECT raw FROM raw_snapshots WHERE doc_id=?", (doc_id,)).fetchone()
+            if snap is not None:
+                doc.fetch.raw_compressed = snap["raw"]
+        return doc
+
+    def find_by_hash(self, content_hash: str, exclude_id: int | None) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT id, story_id FROM documents WHERE content_hash=? AND status='processed' AND id != ?"
+            " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+            (content_hash, exclude_id or -1),
+        ).fetchone()
+
+    def save_processed(self, doc: Document) -> dict:
+        """Write a processed (or dropped/failed) document with its classification, story and alert, atomically.
+
+        Returns what happened: {"alert_id": ..., "new_alert": bool}."""
+        e = doc.enrichment
+        now = iso(utcnow())
+        result = {"alert_id": None, "new_alert": False}
+        with self.tx() as c:
+            c.execute(
+                "UPDATE documents SET status=?, status_note=?, title=?, lang=?, published=?, content_hash=?,"
+                " story_id=?, duplicate_of=?, sentiment=?, stance=?, topics=?, provinces=?, risk=?, alert=?,"
+                " record=?, updated_at=? WHERE id=?",
+                (doc.status, doc.status_note, doc.extraction.title, doc.extraction.language,
+                 iso(doc.extraction.published), e.content_hash, e.story_id, e.duplicate_of, e.sentiment, e.stance,
+                 json.dumps(e.topics), json.dumps([p.id for p in e.provinces]), e.risk, int(e.alert),
+                 _record_json(doc), now, doc.id),
+            )
+            if doc.status != "processed":
+                return result
+            if e.model_version:
+                c.execute(
+                    "INSERT INTO classifications (doc_id, model_version, topics, subtopics, sentiment, stance, scores,"
+                    " reasons, created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(doc_id, model_version) DO UPDATE"
+                    " SET topics=excluded.topics, subtopics=excluded.subtopics, sentiment=excluded.sentiment,"
+                    " stance=excluded.stance, scores=excluded.scores, reasons=excluded.reasons",
+                    (doc.id, e.model_version, json.dumps(e.topics), json.dumps(e.subtopics), e.sentiment, e.stance,
+                     json.dumps(e.topic_scores), json.dumps(e.reasons, ensure_ascii=False), now),
+                )
+            if e.story_id:
+                c.execute(
+                    "INSERT INTO stories (id, title, first_doc_id, first_seen, last_seen, doc_count, risk)"
+                    " VALUES (?,?,?,?,?,1,?) ON CONFLICT(id) DO UPDATE SET last_seen=excluded.last_seen,"
+                    " doc_count=(SELECT count(*) FROM documents WHERE story_id=excluded.id AND status='processed'),"
+                    " risk=max(stories.risk, excluded.risk)",
+                    (e.story_id, doc.extraction.title, doc.id, now, now, e.risk),
+                )
+            if e.alert and e.story_id:
+                kind = alert_kind(e.stance)
+                reasons = json.dumps(e.risk_reasons, ensure_ascii=False)
+                cur = c.execute(
+                    "INSERT INTO alerts (story_id, doc_id, kind, status, risk, reasons, created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(story_id) DO NOTHING",
+                    (e.story_id, doc.id, kind, "new", e.risk, reasons, now, now),
+                )
+                if cur.rowcount:
+                    result.update(alert_id=cur.lastrowid, new_alert=True)
+                    c.execute("INSERT INTO review_events (alert_id, at, actor, action, to_status, note)"
+                              " VALUES (?,?,?,?,?,?)", (cur.lastrowid, now, "system", "raised", "new",
+                                                         "; ".join(e.risk_reasons)))
+                else:
+                    row = c.execute("SELECT id, risk FROM alerts WHERE story_id=?", (e.story_id,)).fetchone()
+                    result["alert_id"] = row["id"]
+                    if e.risk > row["risk"]:
+                        c.execute("UPDATE alerts SET risk=?, reasons=?, updated_at=? WHERE id=?",
+                                  (e.risk, reasons, now, row["id"]))
+        return result
+
+    # ------------------------------------------------------------------ index bookkeeping
+    def unindexed(self, limit: int = 500) -> list[int]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM documents WHERE status='processed' AND (indexed_at IS NULL OR indexed_at < updated_at)"
+            " ORDER BY id LIMIT ?", (limit,))]
+
+    def mark_indexed(self, ids: list[int]) -> None:
+        now = iso(utcnow())
+        with self.tx() as c:
+            c.executemany("UPDATE documents SET indexed_at=? WHERE id=?", [(now, i) for i in ids])
+
+    def reset_indexed(self) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE documents SET indexed_at=NULL")
+
+    def processed_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents WHERE status='processed' ORDER BY id")]
+
+    # ------------------------------------------------------------------ alerts
+    def alerts(self, status: str | None = None, limit: int = 200) -> list[sqlite3.Row]:
+        q = ("SELECT a.*, d.title, d.url, d.source_id, d.source_type, d.stance, d.sentiment, d.topics, d.provinces,"
+             " (SELECT count(*) FROM documents x WHERE x.story_id=a.story_id AND x.status='processed') AS copies"
+             " FROM alerts a JOIN documents d ON d.id=a.doc_id")
+        args: list = []
+        if status:
+            q += " WHERE a.status=?"
+            args.append(status)
+        q += " ORDER BY a.risk DESC, a.id LIMIT ?"
+        args.append(limit)
+        return self.conn.execute(q, args).fetchall()
+
+    def set_alert_status(self, alert_id: int, status: str, actor: str, note: str | None = None) -> None:
+        if status not in ALERT_STATUSES:
+            raise ValueError(f"unknown status {status!r}; use one of: {', '.join(ALERT_STATUSES)}")
+        now = iso(utcnow())
+        with self.tx() as c:
+            row = c.execute("SELECT status FROM alerts WHERE id=?", (alert_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no alert with id {alert_id}")
+            c.execute("UPDATE alerts SET status=?, updated_at=? WHERE id=?", (status, now, alert_id))
+            c.execute("INSERT INTO review_events (alert_id, at, actor, action, from_status, to_status, note)"
+                      " VALUES (?,?,?,?,?,?,?)", (alert_id, now, actor, "status", row["status"], status, note))
+
+    # ------------------------------------------------------------------ reports and counts
+    def add_report(self, kind: str, params: dict, path: str | None) -> int:
+        with self.tx() as c:
+            return c.execute("INSERT INTO reports (kind, params, path, created_at) VALUES (?,?,?,?)",
+                             (kind, json.dumps(params, ensure_ascii=False), path, iso(utcnow()))).lastrowid
+
+    def counts(self) -> dict:
+        one = lambda q, *a: self.conn.execute(q, a).fetchone()[0]  # noqa: E731
+        by_status = {r[0]: r[1] for r in self.conn.execute("SELECT status, count(*) FROM alerts GROUP BY status")}
+        doc_status = {r[0]: r[1] for r in self.conn.execute("SELECT status, count(*) FROM documents GROUP BY status")}
+        return {
+            "documents": one("SELECT count(*) FROM documents"),
+            "documents_by_status": doc_status,
+            "duplicates": one("SELECT count(*) FROM documents WHERE duplicate_of IS NOT NULL"),
+            "stories": one("SELECT count(*) FROM stories"),
+            "alerts": sum(by_status.values()),
+            "alerts_by_status": by_status,
+            "sources": one("SELECT count(*) FROM sources"),
+            "sources_enabled": one("SELECT count(*) FROM sources WHERE enabled=1"),
+            "sources_failing": one("SELECT count(*) FROM sources WHERE consecutive_failures > 0"),
+            "unindexed": one("SELECT count(*) FROM documents WHERE status='processed' AND"
+                             " (indexed_at IS NULL OR indexed_at < updated_at)"),
+        }
+
+    def iter_processed(self, since: datetime | None = None) -> Iterator[Document]:
+        q = "SELECT id FROM documents WHERE status='processed'"
+        args: list = []
+        if since:
+            q += " AND created_at >= ?"
+            args.append(iso(since))
+        for (doc_id,) in self.conn.execute(q + " ORDER BY id", args).fetchall():
+            yield self.load(doc_id, with_raw=False)
+
+
+def alert_kind(stance: str) -> str:
+    """Legitimate criticism and distortion take different review paths (plans-digest take-away 2)."""
+    return {"distorting": "distortion", "critical": "local_problem"}.get(stance, "sensitive")
+
+
+def _record_json(doc: Document) -> str:
+    """The record without the raw bytes (they live compressed in raw_snapshots)."""
+    data = doc.model_dump(mode="json", exclude={"fetch": {"raw_compressed"}})
+    return json.dumps(data, ensure_ascii=False)
+
+
+def open_store(settings) -> Store:
+    settings.ensure_dirs()
+    return Store(settings.db_path)
+
+
+__all__ = ["Store", "open_store", "ALERT_STATUSES", "Document", "SourceRef", "Fetch", "Extraction", "Enrichment",
+           "iso", "parse_iso"]
