@@ -86,7 +86,8 @@ class KeywordClassifier:
             pat = c.folded if use_folded else c.exact
             n = len(pat.findall(text)) + 2 * len(pat.findall(title))
             if n:
-                total += c.weight * min(n, 4)
+                # a context (ambiguous) word counts once however often it appears
+                total += c.weight * (min(n, 4) if c.weight >= 1 else 1)
                 found.append(c.phrase)
         return total, found
 

@@ -13,7 +13,7 @@ from presswatch.gazetteer import Gazetteer, load_gazetteer
 from presswatch.record import Document, ProvinceHit
 from presswatch.text import fold
 
-MIN_SCORE = 0.3
+MIN_SCORE = 0.45  # one title mention, one local entity or two mentions in the text
 TITLE_WEIGHT = 3.0
 _LIST_GAP = re.compile(r"^[\s,;/&\-–]*(?:(?:va|and|cung|voi|hoac|or)\s+)?(?:(?:cac\s+)?(?:tinh|thanh pho|tp\.?)\s+)?$")
 
