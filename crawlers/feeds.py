@@ -85,15 +85,10 @@ def parse_feed(body: bytes, content_type: str = "", base_url: str = "") -> FeedR
         return _parse_json_feed(body)
     d = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml",
                                                  "content-location": base_url})
-    warnings = []
-    if d.bozo:
-        exc = d.get("bozo_exception")
-        msg = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
-        if not d.entries:
-            raise FeedError(f"malformed feed, no entries recovered ({msg})")
-        warnings.append(f"feed is not well-formed, {len(d.entries)} entries recovered ({msg})")
-    if not d.version and not d.entries:
-        raise FeedError("not a feed (no RSS, Atom or RDF root element)")
+    version = d.get("version") or ""
+    if not version and not d.entries:
+        raise FeedError("not a feed (no RSS, Atom or RDF root element)" +
+                        (f": {d.get('bozo_exception')}" if d.bozo else ""))
     entries = []
     for e in d.entries:
         url = e.get("link") or ""
@@ -107,4 +102,11 @@ def parse_feed(body: bytes, content_type: str = "", base_url: str = "") -> FeedR
             published=_struct_dt(e.get("published_parsed") or e.get("updated_parsed")),
             author=e.get("author"),
         ))
-    return FeedResult(d.feed.get("title", ""), d.version or "unknown", entries, warnings)
+    warnings = []
+    if d.bozo:
+        exc = d.get("bozo_exception")
+        msg = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
+        if not entries:
+            raise FeedError(f"malformed feed, no usable entries recovered ({msg})")
+        warnings.append(f"feed is not well-formed, {len(entries)} entries recovered ({msg})")
+    return FeedResult(d.feed.get("title", ""), version or "unknown", entries, warnings)

@@ -68,6 +68,20 @@ def _fallback_paragraphs(html_text: str) -> str:
     return "\n".join(t for t in (n.text_content().strip() for n in nodes) if len(t) > 30)
 
 
+_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.S | re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _strip_tags(html_text: str) -> str:
+    """Last resort for pages the HTML parsers give up on (e.g. nesting deeper than libxml2's limit)."""
+    import html as _html
+
+    body = _SCRIPTS.sub(" ", html_text)
+    body = _TAG.sub("\n", body)
+    lines = [" ".join(_html.unescape(line).split()) for line in body.split("\n")]
+    return "\n".join(line for line in lines if len(line) > 30)
+
+
 def _parse_date(s: str | None) -> datetime | None:
     if not s:
         return None
@@ -114,6 +128,10 @@ def extract(doc: Document) -> Document:
                 alt = _fallback_paragraphs(html_text)
                 if len(alt) > len(page_text):
                     page_text, x.extractor = alt, "paragraphs"
+            if len(page_text) < MIN_TEXT_CHARS:
+                alt = _strip_tags(html_text)
+                if len(alt) > len(page_text):
+                    page_text, x.extractor = alt, "tags-stripped"
             try:
                 tree = lxml_html.fromstring(html_text)
                 for sel, attr in (("//meta[@property='article:published_time']", "content"),):

@@ -11,18 +11,18 @@ import re
 
 from presswatch.gazetteer import Gazetteer, load_gazetteer
 from presswatch.record import Document, ProvinceHit
-from presswatch.text import fold
+from presswatch.text import fold, has_diacritics, normalize
 
 MIN_SCORE = 0.45  # one title mention, one local entity or two mentions in the text
 TITLE_WEIGHT = 3.0
 _LIST_GAP = re.compile(r"^[\s,;/&\-–]*(?:(?:va|and|cung|voi|hoac|or)\s+)?(?:(?:cac\s+)?(?:tinh|thanh pho|tp\.?)\s+)?$")
 
 
-def _mentions(gaz: Gazetteer, folded: str) -> list[tuple[int, int, str, str, float]]:
+def _mentions(gaz: Gazetteer, text: str, use_folded: bool) -> list[tuple[int, int, str, str, float]]:
     found = []
     for prov in gaz.provinces.values():
         for name in prov.names:
-            for m in name.pattern.finditer(folded):
+            for m in (name.pattern if use_folded else name.exact).finditer(text):
                 found.append((m.start(), m.end(), prov.id, name.kind, name.weight))
     found.sort()
     # drop mentions nested inside a longer one (e.g. an entity containing a province name)
@@ -42,7 +42,7 @@ def _in_lists(mentions, folded: str) -> set[int]:
     run = [0] if mentions else []
     for i in range(1, len(mentions) + 1):
         joined = (i < len(mentions) and mentions[i][3] != "entity" and mentions[i - 1][3] != "entity"
-                  and _LIST_GAP.match(folded[mentions[i - 1][1]:mentions[i][0]]) is not None)
+                  and _LIST_GAP.match(fold(folded[mentions[i - 1][1]:mentions[i][0]])) is not None)
         if joined:
             run.append(i)
             continue
@@ -56,10 +56,13 @@ def score_provinces(title: str, text: str, gaz: Gazetteer | None = None) -> list
     gaz = gaz or load_gazetteer()
     totals: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
+    # Text written with diacritics is matched with diacritics ("tiến du lịch" is not the district Tiên Du);
+    # text typed without them is matched folded.
+    use_folded = not has_diacritics(title + " " + text[:2000])
     for part, weight in ((title, TITLE_WEIGHT), (text, 1.0)):
-        folded = fold(part)
-        mentions = _mentions(gaz, folded)
-        listed = _in_lists(mentions, folded)
+        prepared = fold(part) if use_folded else normalize(part).lower()
+        mentions = _mentions(gaz, prepared, use_folded)
+        listed = _in_lists(mentions, prepared)
         for i, (s, e, pid, kind, w) in enumerate(mentions):
             if i in listed:
                 continue

@@ -18,7 +18,8 @@ class Name:
     text: str
     kind: str  # name | alias | entity
     weight: float
-    pattern: re.Pattern
+    pattern: re.Pattern  # on folded text (for text typed without diacritics)
+    exact: re.Pattern  # on lower-cased text with diacritics
 
 
 @dataclass
@@ -59,7 +60,7 @@ def _load(path: str) -> Gazetteer:
             if len(key) < 3 or key in seen:
                 return
             seen.add(key)
-            prov.names.append(Name(text, kind, weight, phrase_pattern(text)))
+            prov.names.append(Name(text, kind, weight, phrase_pattern(text), phrase_pattern(text, folded=False)))
 
         add(p["name"], "name", 1.0)
         if p.get("name_en"):

@@ -68,9 +68,11 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def phrase_pattern(phrase: str) -> re.Pattern:
-    """A whole-word regex for a folded phrase; commas/hyphens/spaces in the phrase match any separator."""
-    parts = [re.escape(p) for p in _TOKEN.findall(fold(normalize(phrase)))]
+def phrase_pattern(phrase: str, folded: bool = True) -> re.Pattern:
+    """A whole-word regex for a phrase, to run on ``fold(text)`` (default) or on ``normalize(text).lower()``
+    (``folded=False``: diacritics must match). Commas/hyphens/spaces in the phrase match any separator."""
+    base = normalize(phrase)
+    parts = [re.escape(p) for p in _TOKEN.findall(fold(base) if folded else base.lower())]
     if not parts:
         return re.compile(r"(?!x)x")
     return re.compile(r"(?<![^\W_])" + r"[\W_]{1,3}".join(parts) + r"(?![^\W_])")

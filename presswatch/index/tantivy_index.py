@@ -58,7 +58,7 @@ class TantivyIndex:
             return
         w = self._w()
         for d in docs:
-            w.delete_documents("id", d.id)
+            w.delete_documents_by_term("id", d.id)
             doc = tantivy.Document()
             doc.add_integer("id", d.id)
             doc.add_text("url", d.url)
@@ -85,7 +85,7 @@ class TantivyIndex:
     def delete(self, ids: list[int]) -> None:
         w = self._w()
         for i in ids:
-            w.delete_documents("id", i)
+            w.delete_documents_by_term("id", i)
         w.commit()
         w.wait_merging_threads()
         self._writer = None
