@@ -4,6 +4,7 @@ Re-running is safe: an item whose canonical URL is already stored is skipped bef
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from presswatch.record import Document, Fetch, SourceRef
@@ -72,22 +73,33 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
     res.items = len(feed.entries)
     res.warnings.extend(f"source {row['id']}: {w}" for w in feed.warnings)
     carries_content = row["kind"] in ("jsonfeed", "social")
+    fresh, seen = [], set()
     for entry in feed.entries:
         url = canonical_url(entry.url)
-        if store.has_url(url):
+        if url in seen or store.has_url(url):
             continue
-        fetch = None
-        if not (carries_content and entry.content):
-            try:
-                fetch = fetch_page(entry.url, settings)
-            except FetchError as exc:
+        seen.add(url)
+        fresh.append(entry)
+
+    def fetch(entry: FeedEntry) -> tuple[FeedEntry, Fetch | None, str | None]:
+        if carries_content and entry.content:
+            return entry, None, None
+        try:
+            return entry, fetch_page(entry.url, settings), None
+        except FetchError as exc:
+            return entry, None, f"source {row['id']}: article {exc}"
+
+    # pages of one source are fetched a few at a time (one source = usually one domain); the store is
+    # written from this thread only, each document as soon as its page is in
+    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_concurrency)) as pool:
+        for entry, fetched, error in pool.map(fetch, fresh):
+            if error:
                 # keep the item with what the feed says; the error is recorded, nothing is lost
-                res.errors.append(f"source {row['id']}: article {exc}")
-        doc = build_document(entry, source, fetch)
-        if fetch is None and not (entry.content or entry.summary):
-            continue
-        if store.add_document(doc) is not None:
-            res.new += 1
+                res.errors.append(error)
+            if fetched is None and not (entry.content or entry.summary):
+                continue
+            if store.add_document(build_document(entry, source, fetched)) is not None:
+                res.new += 1
     store.record_poll(row["id"], row["url"], "ok", http_status=r.status, items=res.items, new_items=res.new,
                       duration_ms=r.elapsed_ms, etag=r.headers.get("etag"),
                       last_modified=r.headers.get("last-modified"))

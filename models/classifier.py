@@ -6,7 +6,6 @@ the same interface (``get_classifier``)."""
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +15,7 @@ import yaml
 
 from presswatch.config import PACKAGE_DATA
 from presswatch.record import TOPICS, Document
-from presswatch.text import fold, has_diacritics, normalize, phrase_pattern
+from presswatch.text import PhraseMatcher, fold, has_diacritics, normalize
 
 TOPIC_THRESHOLD = 0.5
 
@@ -37,23 +36,15 @@ class Classifier(Protocol):
     def classify(self, title: str, text: str, lang: str | None) -> Classification: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Cue:
+    group: str  # "topic:<sub-topic id>", "sentiment:positive", "stance:critical", ...
     phrase: str
-    weight: float
-    exact: re.Pattern  # on lower-cased text with diacritics
-    folded: re.Pattern  # on folded text
+    weight: float  # 1 for a keyword, 0.3 for a context (ambiguous) word
 
 
-def _cue(phrase: str, weight: float = 1.0) -> _Cue:
-    p = normalize(phrase).lower()
-    exact = re.compile(r"(?<![^\W_])" + r"[\W_]{1,3}".join(map(re.escape, re.findall(r"[^\W_]+", p)))
-                       + r"(?![^\W_])")
-    return _Cue(phrase, weight, exact, phrase_pattern(phrase))
-
-
-def _load_yaml(name: str) -> dict:
-    return yaml.safe_load((PACKAGE_DATA / name).read_text(encoding="utf-8"))
+def _load_yaml(path: Path | None, name: str) -> dict:
+    return yaml.safe_load(Path(path or PACKAGE_DATA / name).read_text(encoding="utf-8"))
 
 
 class KeywordClassifier:
@@ -62,47 +53,52 @@ class KeywordClassifier:
     version = "keywords-1"
 
     def __init__(self, taxonomy_path: Path | None = None, lexicon_path: Path | None = None):
-        tax = yaml.safe_load(Path(taxonomy_path).read_text("utf-8")) if taxonomy_path else _load_yaml("taxonomy.yaml")
-        lex = yaml.safe_load(Path(lexicon_path).read_text("utf-8")) if lexicon_path else _load_yaml("lexicon.yaml")
+        tax = _load_yaml(taxonomy_path, "taxonomy.yaml")
+        lex = _load_yaml(lexicon_path, "lexicon.yaml")
         self.sub_topic: dict[str, str] = {}
-        self.sub_cues: dict[str, list[_Cue]] = {}
+        cues: list[_Cue] = []
         for sub in tax["subtopics"]:
             if sub["topic"] not in TOPICS:
                 raise ValueError(f"taxonomy.yaml: sub-topic {sub['id']} names unknown topic {sub['topic']!r}")
             self.sub_topic[sub["id"]] = sub["topic"]
             kw = sub.get("keywords") or {}
-            cues = [_cue(k) for k in (kw.get("vi") or []) + (kw.get("en") or [])]
-            cues += [_cue(k, 0.3) for k in kw.get("ambiguous") or []]
-            self.sub_cues[sub["id"]] = cues
-        groups = lambda d: [_cue(p) for lang in ("vi", "en") for p in (d or {}).get(lang) or []]  # noqa: E731
-        self.positive = groups(lex["sentiment"]["positive"])
-        self.negative = groups(lex["sentiment"]["negative"])
-        self.stance_cues = {k: groups(lex["stance"].get(k)) for k in ("distorting", "critical", "supportive")}
+            cues += [_Cue("topic:" + sub["id"], k, 1.0) for k in (kw.get("vi") or []) + (kw.get("en") or [])]
+            cues += [_Cue("topic:" + sub["id"], k, 0.3) for k in kw.get("ambiguous") or []]
+        for polarity in ("positive", "negative"):
+            cues += [_Cue("sentiment:" + polarity, p, 1.0)
+                     for lang in ("vi", "en") for p in (lex["sentiment"][polarity] or {}).get(lang) or []]
+        for stance in ("distorting", "critical", "supportive"):
+            cues += [_Cue("stance:" + stance, p, 1.0)
+                     for lang in ("vi", "en") for p in (lex["stance"].get(stance) or {}).get(lang) or []]
+        self.matcher = PhraseMatcher((c.phrase, c) for c in cues)
 
-    @staticmethod
-    def _hits(cues: list[_Cue], title: str, text: str, use_folded: bool) -> tuple[float, list[str]]:
-        total, found = 0.0, []
-        for c in cues:
-            pat = c.folded if use_folded else c.exact
-            n = len(pat.findall(text)) + 2 * len(pat.findall(title))
-            if n:
-                # a context (ambiguous) word counts once however often it appears
-                total += c.weight * (min(n, 4) if c.weight >= 1 else 1)
-                found.append(c.phrase)
-        return total, found
+    def _evidence(self, title: str, text: str, use_folded: bool) -> dict[str, tuple[float, list[str]]]:
+        """Per cue group: (weighted count, phrases found). A title occurrence counts double; a keyword counts
+        at most 4 times, a context (ambiguous) word once however often it appears."""
+        counts: dict[_Cue, int] = {}
+        for part, mult in ((title, 2), (text, 1)):
+            for _, _, cues in self.matcher.find(part, folded=use_folded):
+                for c in cues:
+                    counts[c] = counts.get(c, 0) + mult
+        groups: dict[str, tuple[float, list[str]]] = {}
+        for c, n in counts.items():
+            total, found = groups.get(c.group, (0.0, []))
+            groups[c.group] = (total + c.weight * (min(n, 4) if c.weight >= 1 else 1), found + [c.phrase])
+        return groups
 
     def classify(self, title: str, text: str, lang: str | None = None) -> Classification:
         use_folded = not has_diacritics(title + " " + text[:2000])
         t = fold(title) if use_folded else normalize(title).lower()
         b = fold(text) if use_folded else normalize(text).lower()
+        ev = self._evidence(t, b, use_folded)
         reasons: list[str] = []
         sub_scores: dict[str, float] = {}
         topic_scores: dict[str, float] = {}
         topic_evidence: dict[str, list[str]] = {}
-        for sid, cues in self.sub_cues.items():
-            total, found = self._hits(cues, t, b, use_folded)
-            if not total:
+        for group, (total, found) in ev.items():
+            if not group.startswith("topic:"):
                 continue
+            sid = group[len("topic:"):]
             score = 1 - math.exp(-total / 2)
             sub_scores[sid] = round(score, 3)
             top = self.sub_topic[sid]
@@ -116,8 +112,8 @@ class KeywordClassifier:
             words = list(dict.fromkeys(topic_evidence[top]))[:5]
             reasons.append(f"chủ đề {top}: từ khóa " + ", ".join(f"“{w}”" for w in words))
 
-        pos, pos_f = self._hits(self.positive, t, b, use_folded)
-        neg, neg_f = self._hits(self.negative, t, b, use_folded)
+        pos, pos_f = ev.get("sentiment:positive", (0.0, []))
+        neg, neg_f = ev.get("sentiment:negative", (0.0, []))
         if neg >= 2 and neg > 1.3 * pos:
             sentiment = "negative"
         elif pos >= 2 and pos > 1.3 * neg:
@@ -128,7 +124,7 @@ class KeywordClassifier:
             words = (neg_f if sentiment == "negative" else pos_f)[:5]
             reasons.append(f"sắc thái {sentiment}: " + ", ".join(f"“{w}”" for w in words))
 
-        st = {k: self._hits(v, t, b, use_folded) for k, v in self.stance_cues.items()}
+        st = {k: ev.get("stance:" + k, (0.0, [])) for k in ("distorting", "critical", "supportive")}
         if st["distorting"][0] >= 2:
             stance = "distorting"
         elif st["critical"][0] >= 2 and sentiment != "positive":

@@ -19,11 +19,8 @@ _LIST_GAP = re.compile(r"^[\s,;/&\-–]*(?:(?:va|and|cung|voi|hoac|or)\s+)?(?:(?
 
 
 def _mentions(gaz: Gazetteer, text: str, use_folded: bool) -> list[tuple[int, int, str, str, float]]:
-    found = []
-    for prov in gaz.provinces.values():
-        for name in prov.names:
-            for m in (name.pattern if use_folded else name.exact).finditer(text):
-                found.append((m.start(), m.end(), prov.id, name.kind, name.weight))
+    found = [(s, e, pid, name.kind, name.weight)
+             for s, e, hits in gaz.matcher.find(text, folded=use_folded) for pid, name in hits]
     found.sort()
     # drop mentions nested inside a longer one (e.g. an entity containing a province name)
     kept: list[tuple[int, int, str, str, float]] = []

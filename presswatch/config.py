@@ -28,6 +28,7 @@ class Settings:
     elasticsearch_url: str | None = None
     allow_private_hosts: tuple[str, ...] = ()  # admin-approved private hosts/CIDRs (e.g. 127.0.0.1)
     fetch_timeout_s: float = 20.0
+    fetch_concurrency: int = 4  # article pages fetched at once per source
     max_download_bytes: int = 10 * 1024 * 1024
     user_agent: str = "Presswatch/0.1 (+media monitoring for provincial press offices)"
     batch_size: int = 200

@@ -2,7 +2,6 @@
 and local entities (districts, industrial zones, landmarks, products) that place a story in a province."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from .config import PACKAGE_DATA
-from .text import fold, normalize, phrase_pattern
+from .text import PhraseMatcher, fold, normalize
 
 
 @dataclass
@@ -18,8 +17,6 @@ class Name:
     text: str
     kind: str  # name | alias | entity
     weight: float
-    pattern: re.Pattern  # on folded text (for text typed without diacritics)
-    exact: re.Pattern  # on lower-cased text with diacritics
 
 
 @dataclass
@@ -34,6 +31,7 @@ class Province:
 @dataclass
 class Gazetteer:
     provinces: dict[str, Province]
+    matcher: PhraseMatcher  # payloads: (province id, Name)
 
     def ids(self) -> set[str]:
         return set(self.provinces)
@@ -60,7 +58,7 @@ def _load(path: str) -> Gazetteer:
             if len(key) < 3 or key in seen:
                 return
             seen.add(key)
-            prov.names.append(Name(text, kind, weight, phrase_pattern(text), phrase_pattern(text, folded=False)))
+            prov.names.append(Name(text, kind, weight))
 
         add(p["name"], "name", 1.0)
         if p.get("name_en"):
@@ -70,4 +68,4 @@ def _load(path: str) -> Gazetteer:
         for e in p.get("entities") or []:
             add(e["name"], "entity", 0.5 if e.get("ambiguous") else 1.5)
         provinces[prov.id] = prov
-    return Gazetteer(provinces)
+    return Gazetteer(provinces, PhraseMatcher((n.text, (p.id, n)) for p in provinces.values() for n in p.names))

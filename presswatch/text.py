@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any, Iterable
 
 _WS = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
 _NL = re.compile(r"\n{3,}")
@@ -68,15 +69,46 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def phrase_pattern(phrase: str, folded: bool = True) -> re.Pattern:
-    """A whole-word regex for a phrase, to run on ``fold(text)`` (default) or on ``normalize(text).lower()``
-    (``folded=False``: diacritics must match). Commas/hyphens/spaces in the phrase match any separator."""
-    base = normalize(phrase)
-    parts = [re.escape(p) for p in _TOKEN.findall(fold(base) if folded else base.lower())]
-    if not parts:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?<![^\W_])" + r"[\W_]{1,3}".join(parts) + r"(?![^\W_])")
-
-
 def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
+
+
+_SEGMENT = re.compile(r"[^.!?;:\n…]+")
+
+
+class PhraseMatcher:
+    """Finds many phrases in one pass over the words of a text (instead of one regex per phrase).
+
+    Phrases match on whole words; commas, hyphens and spaces between their words are ignored, sentence
+    punctuation is not crossed. ``find`` takes text prepared as ``fold(t)`` (``folded=True``, diacritics
+    optional) or ``normalize(t).lower()`` (``folded=False``, diacritics must match) and returns
+    ``(start, end, payloads)`` for every occurrence, overlapping ones included."""
+
+    def __init__(self, phrases: Iterable[tuple[str, Any]]):
+        self._tables: dict[bool, dict[tuple[str, ...], list]] = {True: {}, False: {}}
+        self._prefixes: dict[bool, set[tuple[str, ...]]] = {True: set(), False: set()}
+        for phrase, payload in phrases:
+            base = normalize(phrase)
+            for folded, prepared in ((True, fold(base)), (False, base.lower())):
+                key = tuple(_TOKEN.findall(prepared))
+                if not key:
+                    continue
+                self._tables[folded].setdefault(key, []).append(payload)
+                for n in range(1, len(key)):
+                    self._prefixes[folded].add(key[:n])
+
+    def find(self, prepared: str, folded: bool = True) -> list[tuple[int, int, list]]:
+        table, prefixes = self._tables[folded], self._prefixes[folded]
+        out = []
+        for seg in _SEGMENT.finditer(prepared):
+            toks = [(m.group(), m.start() + seg.start(), m.end() + seg.start()) for m in _TOKEN.finditer(seg.group())]
+            for i in range(len(toks)):
+                key: tuple[str, ...] = ()
+                for j in range(i, len(toks)):
+                    key = key + (toks[j][0],)
+                    hit = table.get(key)
+                    if hit:
+                        out.append((toks[i][1], toks[j][2], hit))
+                    if key not in prefixes:
+                        break
+        return out

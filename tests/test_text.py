@@ -1,4 +1,4 @@
-from presswatch.text import fold, has_diacritics, normalize, phrase_pattern
+from presswatch.text import PhraseMatcher, fold, has_diacritics, normalize
 
 
 def test_normalize_is_nfc_and_unifies_tone_placement():
@@ -21,8 +21,13 @@ def test_fold_removes_diacritics_and_folds_dj_keeping_length():
     assert has_diacritics("Bắc Ninh") and not has_diacritics("Bac Ninh")
 
 
-def test_phrase_pattern_matches_whole_words_across_separators():
-    pat = phrase_pattern("chủ quyền biển, đảo")
-    assert pat.search(fold("bảo vệ chủ quyền biển đảo"))
-    assert pat.search(fold("chu quyen bien - dao"))
-    assert not pat.search(fold("chủ quyền biển đảoxx"))
+def test_phrase_matcher_whole_words_separators_and_diacritics():
+    m = PhraseMatcher([("chủ quyền biển, đảo", "long"), ("biển đảo", "short"), ("Tiên Du", "district")])
+    text = "Bảo vệ chủ quyền biển - đảo. Biển. Đảo; đi tiến du lịch"
+    folded = [hits for _, _, hits in m.find(fold(normalize(text)))]
+    assert folded == [["long"], ["short"], ["district"]]  # overlapping hits kept; sentence ends not crossed
+    exact = [hits for _, _, hits in m.find(normalize(text).lower(), folded=False)]
+    assert exact == [["long"], ["short"]]  # with diacritics, "tiến du" is not the district "Tiên Du"
+    s, e, _ = m.find(fold(normalize(text)))[0]
+    assert text[s:e] == "chủ quyền biển - đảo"
+    assert not m.find(fold("chủ quyền biển đảoxx"))

@@ -1,0 +1,64 @@
+"""Real Prefect flow runs (one test harness for the session) against the demo site."""
+import pytest
+
+from presswatch.service import demo_sources_file, sync_sources
+
+
+@pytest.fixture()
+def demo_store(settings, store, demo_site):
+    sync_sources(store, settings, demo_sources_file(), {"demo": demo_site.base_url})
+    return store
+
+
+def test_cycle_flow_runs_and_rerun_adds_nothing(prefect_harness, settings, demo_store):
+    from flows.tasks import cycle_flow
+
+    overrides = {"allow_private_hosts": ["127.0.0.1"]}
+    first = cycle_flow(str(settings.data_dir), overrides, True)
+    assert first["ingest"]["fetched"] == 14 and first["ingest"]["sources"] == 5
+    assert first["process"]["processed"] == 14 and first["process"]["duplicates"] == 1
+    assert first["process"]["alerts"] == 4 and first["process"]["indexed"] == 14
+    assert any("not well-formed" in w for w in first["ingest"]["warnings"])
+    second = cycle_flow(str(settings.data_dir), overrides, True)
+    assert second["ingest"]["fetched"] == 0 and second["process"]["processed"] == 0
+    c = demo_store.counts()
+    assert c["documents"] == 14 and c["alerts"] == 4 and c["unindexed"] == 0
+    # the second poll used conditional GET: the feeds answered 304
+    outcomes = [r["outcome"] for r in demo_store.conn.execute("SELECT outcome FROM fetch_log ORDER BY id DESC LIMIT 4")]
+    assert "not_modified" in outcomes
+
+
+def test_ingest_flow_polls_only_due_sources(prefect_harness, settings, demo_store):
+    from flows.tasks import ingest_flow
+
+    overrides = {"allow_private_hosts": ["127.0.0.1"]}
+    assert ingest_flow(str(settings.data_dir), overrides)["sources"] == 5
+    assert ingest_flow(str(settings.data_dir), overrides)["sources"] == 0  # all polled, none due yet
+
+
+def test_daily_report_flow_writes_and_records_a_report(prefect_harness, settings, demo_store):
+    from datetime import date
+
+    from flows.tasks import cycle_flow, daily_report_flow
+    from presswatch.reports import VN_TZ
+
+    cycle_flow(str(settings.data_dir), {"allow_private_hosts": ["127.0.0.1"]}, True)
+    from datetime import datetime
+
+    today = datetime.now(VN_TZ).date()
+    path = daily_report_flow(str(settings.data_dir), today.isoformat())
+    html = open(path, encoding="utf-8").read()
+    assert f"Báo cáo tổng hợp dư luận báo chí ngày {today.strftime('%d/%m/%Y')}" in html
+    assert "Tổng số tin, bài: <strong>14</strong>" in html
+    assert demo_store.conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert isinstance(today, date)
+
+
+def test_schedules_cover_the_cadences(prefect_harness, settings):
+    from flows.schedule import build_deployments
+
+    deps = {d.name: d for d in build_deployments(str(settings.data_dir))}
+    assert set(deps) == {"ingest-every-5-min", "process-every-5-min", "daily-report-0600"}
+    report = deps["daily-report-0600"].schedules[0].schedule
+    assert report.cron == "0 6 * * *" and report.timezone == "Asia/Ho_Chi_Minh"
+    assert deps["ingest-every-5-min"].schedules[0].schedule.interval.total_seconds() == 300
