@@ -103,10 +103,12 @@ def process_flow(data_dir: str, overrides: dict | None = None) -> dict:
 @flow(name="daily-report", log_prints=False)
 def daily_report_flow(data_dir: str, day: str | None = None, overrides: dict | None = None) -> str:
     """Write the plain daily report for ``day`` (default: yesterday, Vietnam time)."""
-    from presswatch.reports import write_daily_report
+    from datetime import datetime
+
+    from presswatch.reports import VN_TZ, write_daily_report
 
     settings = load_settings(data_dir, **(overrides or {}))
-    d = date.fromisoformat(day) if day else (date.today() - timedelta(days=1))
+    d = date.fromisoformat(day) if day else (datetime.now(VN_TZ).date() - timedelta(days=1))
     with open_store(settings) as store:
         return str(write_daily_report(store, settings, d))
 

@@ -404,11 +404,11 @@ def report(ctx, day):
     """Write the plain daily report (HTML) for a day."""
     from datetime import date, timedelta
 
-    from .reports import write_daily_report
+    from .reports import VN_TZ, write_daily_report
 
     s = _settings(ctx)
     try:
-        d = date.fromisoformat(day) if day else date.today() - timedelta(days=1)
+        d = date.fromisoformat(day) if day else datetime.now(VN_TZ).date() - timedelta(days=1)
     except ValueError as exc:
         raise click.ClickException(f"--day {day!r}: use YYYY-MM-DD") from exc
     with _store(s) as store:
@@ -423,3 +423,6 @@ def _entry() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(_entry())
+
+
+# --- command modules: each registers its commands on `main` (one import line per module below) ---

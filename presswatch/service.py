@@ -22,13 +22,14 @@ class ImportError_(Exception):
 
 def sync_sources(store: Store, settings: Settings, path: Path | None = None,
                  variables: dict | None = None) -> tuple[int, list[str]]:
-    """Load the registry into the store. Bad entries are skipped and reported; the run goes on."""
+    """Load the registry into the store; it is the whole truth (sources not in it are disabled).
+    Bad entries are skipped and reported; an unreadable file leaves the registered sources as they are."""
     path = Path(path or settings.resolved_sources_file())
     try:
         specs, problems = check_sources(path, variables, load_gazetteer().ids())
     except SourceError as exc:
         return store.sync_sources([]), [f"{exc} — continuing with the sources already registered"]
-    n = store.sync_sources(specs)
+    n = store.sync_sources(specs, exclusive=True)
     return n, [f"{path}: skipped {p}" for p in problems]
 
 

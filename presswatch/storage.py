@@ -214,9 +214,15 @@ class Store:
                 c.execute(f"PRAGMA user_version={n}")
 
     # ------------------------------------------------------------------ sources
-    def sync_sources(self, specs) -> int:
-        """Insert or update registry entries; keep polling state. Returns the number of sources."""
+    def sync_sources(self, specs, exclusive: bool = False) -> int:
+        """Insert or update registry entries, keeping their polling state. With ``exclusive`` the registry
+        is the whole truth: sources missing from it are disabled (never deleted: their documents stay).
+        Returns the number of sources."""
+        specs = list(specs)
         with self.tx() as c:
+            if exclusive:
+                ids = [s.id for s in specs]
+                c.execute(f"UPDATE sources SET enabled=0 WHERE id NOT IN ({','.join('?' * len(ids))})", ids)
             for s in specs:
                 c.execute(
                     """INSERT INTO sources (id, name, kind, url, source_type, language, provinces, trust_tier,

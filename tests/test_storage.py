@@ -84,3 +84,14 @@ def test_poll_backoff_on_errors(tmp_path):
     row = st.sources()[0]
     assert row["consecutive_failures"] == 0 and row["etag"] == '"x"' and row["items_total"] == 3
     assert isinstance(st.conn, sqlite3.Connection)
+
+
+def test_registry_is_the_whole_truth_but_documents_stay(tmp_path):
+    from presswatch.sources import SourceSpec
+
+    st = Store(tmp_path / "p.db")
+    mk = lambda i: SourceSpec(id=i, name=i, kind="rss", url=f"https://e.org/{i}", source_type="other")  # noqa: E731
+    st.sync_sources([mk("aa"), mk("bb")], exclusive=True)
+    st.sync_sources([mk("bb")], exclusive=True)
+    assert [r["id"] for r in st.sources(enabled_only=True)] == ["bb"]
+    assert len(st.sources()) == 2
