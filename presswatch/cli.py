@@ -416,6 +416,9 @@ def report(ctx, day):
     click.echo(f"Report written: {path}")
 
 
+# --- command modules: each registers its commands on `main` (one import line per module below) ---
+
+
 def _entry() -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main(obj={})
@@ -423,6 +426,3 @@ def _entry() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(_entry())
-
-
-# --- command modules: each registers its commands on `main` (one import line per module below) ---
