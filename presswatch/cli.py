@@ -161,38 +161,55 @@ def serve(ctx, host, port):
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True)
+@click.option("--offset", default=0, show_default=True, help="Skip this many results (pagination).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--facets", is_flag=True, help="Also count results by topic, sentiment, stance, source type, "
+              "province, language and outlet.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def search(ctx, query, limit, as_json):
-    """Search the archive (diacritics optional; "phrases", AND/OR/NOT, topic:… province:… lang:…)."""
+def search(ctx, query, limit, offset, sort, facets, as_json):
+    """Search the archive. Diacritics optional; "phrases", OR, NOT/-word, ( ), filters topic: province: lang:
+    source: type: sentiment: stance: site: date:2026-11-01..2026-11-30 after: before:."""
     from .index import IndexUnavailable, SearchError, open_index
 
     s = _settings(ctx)
     try:
-        ix = open_index(s)
-        total, hits = ix.search(query, limit=limit)
+        r = open_index(s).query(query, limit=limit, offset=offset, sort=sort, facets=facets)
     except (SearchError, IndexUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
-        _echo_json({"query": query, "total": total,
-                    "hits": [{"id": h.id, "url": h.url, "title": h.title, "score": h.score, "snippet": h.snippet}
-                             for h in hits]})
+        out = {"query": query, "total": r.total, "offset": offset,
+               "hits": [{"id": h.id, "url": h.url, "title": h.title, "score": h.score, "published": h.published,
+                         "snippet": h.snippet} for h in r.hits]}
+        if facets:
+            out["facets"] = r.facets
+        _echo_json(out)
         return
-    click.echo(f"{total} result(s)")
-    for h in hits:
-        click.echo(f"[{h.score:.2f}] {h.title}\n    {h.url}")
+    click.echo(f"{r.total} result(s)")
+    for h in r.hits:
+        lead = f"[{h.score:.2f}]" if h.score is not None else f"[{(h.published or '')[:10]}]"
+        click.echo(f"{lead} {h.title}\n    {h.url}")
+    for name, counts in r.facets.items():
+        click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @main.command()
+@click.option("--to", "backend", type=click.Choice(["tantivy", "elasticsearch"]), default=None,
+              help="Backend to rebuild (default: the configured one). Elasticsearch swaps an alias: no downtime.")
 @click.pass_context
-def reindex(ctx):
+def reindex(ctx, backend):
     """Rebuild the search index from the store."""
+    from .index import IndexUnavailable
     from .service import reindex as _reindex
 
-    s = _settings(ctx)
+    s = _settings(ctx, index_backend=backend)
     with _store(s) as store:
-        n = _reindex(store, s)
-    click.echo(f"Indexed {n} documents into {s.index_dir}")
+        try:
+            n = _reindex(store, s)
+        except IndexUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+    where = s.elasticsearch_url if s.index_backend == "elasticsearch" else s.index_dir
+    click.echo(f"Indexed {n} documents into {s.index_backend} ({where})")
 
 
 @main.group()

@@ -120,11 +120,12 @@ def export_rows(store: Store, since: datetime | None = None) -> Iterator[dict]:
 def reindex(store: Store, settings: Settings) -> int:
     from pipelines.runner import index_pending
 
-    ix = open_index(settings, writable=True)
+    ix = open_index(settings, writable=True, rebuild=True)
     try:
-        ix.clear()
         store.reset_indexed()
-        return index_pending(store, ix)
+        n = index_pending(store, ix)
+        ix.finish_rebuild()
+        return n
     finally:
         ix.close()
 

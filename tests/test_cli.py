@@ -68,6 +68,11 @@ def test_import_export_search_status_alerts(tmp_path):
     hits = json.loads(pw(tmp_path / "d", "search", "dinh cong", "--json").stdout)
     assert hits["total"] == 1 and hits["hits"][0]["title"] == strike["title"]
     assert {"url", "title", "score", "snippet"} <= set(hits["hits"][0]) and "<mark>" in hits["hits"][0]["snippet"]
+    faceted = json.loads(pw(tmp_path / "d", "search", "province:bac_ninh OR province:lam_dong", "--json", "--facets",
+                            "--sort", "date").stdout)
+    assert faceted["total"] == 2 and faceted["facets"]["provinces"] == {"bac_ninh": 1, "lam_dong": 1}
+    # no publication date: it sorts by when it was stored (now), after the strike published 2026-11-20
+    assert [h["title"] for h in faceted["hits"]] == [travel["title"], strike["title"]]
     bad = pw(tmp_path / "d", "search", '"unclosed', check=False)
     assert bad.returncode != 0 and "unbalanced quote" in bad.stderr
 
@@ -81,7 +86,7 @@ def test_import_export_search_status_alerts(tmp_path):
     assert wrong.returncode != 0 and "use one of" in wrong.stderr
 
     # the index is derived: rebuilding it gives the same answers
-    assert "Indexed 2 documents" in pw(tmp_path / "d", "reindex").stdout
+    assert "Indexed 2 documents into tantivy" in pw(tmp_path / "d", "reindex").stdout
     assert json.loads(pw(tmp_path / "d", "search", "da lat", "--json").stdout)["total"] == 1
 
 
