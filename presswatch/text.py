@@ -46,7 +46,6 @@ def normalize(text: str) -> str:
     return _NL.sub("\n\n", t).strip()
 
 
-@lru_cache(maxsize=8192)
 def _fold_char(c: str) -> str:
     if c in "đĐ":
         return "d"
@@ -57,9 +56,23 @@ def _fold_char(c: str) -> str:
     return base if len(base) == 1 else c.lower()[:1] or c
 
 
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """Every BMP character whose folded form differs, computed once (str.translate runs in C)."""
+    table = {}
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        f = _fold_char(c)
+        if f != c:
+            table[cp] = f
+    return table
+
+
 def fold(text: str) -> str:
     """Lower case, no diacritics, đ→d; len(fold(t)) == len(t) for NFC input."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_fold_table())
 
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
