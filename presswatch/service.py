@@ -102,19 +102,24 @@ def process_now(store: Store, settings: Settings) -> dict:
     return {**total.__dict__, "indexed": indexed}
 
 
+def export_row(d: Document) -> dict:
+    """One document as `presswatch export` and the API print it (taxonomy.md ids)."""
+    e = d.enrichment
+    return {
+        "id": d.id, "url": d.url, "title": d.extraction.title, "lang": d.extraction.language,
+        "published": d.extraction.published.isoformat() if d.extraction.published else None,
+        "source": d.source.id, "source_type": d.source.source_type,
+        "provinces": [p.id for p in e.provinces],
+        "province_scores": {p.id: p.score for p in e.provinces},
+        "topics": e.topics, "subtopics": e.subtopics, "sentiment": e.sentiment, "stance": e.stance,
+        "story": e.story_id, "duplicate_of": e.duplicate_of, "risk": e.risk, "risk_reasons": e.risk_reasons,
+        "alert": e.alert, "reasons": e.reasons, "model_version": e.model_version,
+    }
+
+
 def export_rows(store: Store, since: datetime | None = None) -> Iterator[dict]:
     for d in store.iter_processed(since):
-        e = d.enrichment
-        yield {
-            "id": d.id, "url": d.url, "title": d.extraction.title, "lang": d.extraction.language,
-            "published": d.extraction.published.isoformat() if d.extraction.published else None,
-            "source": d.source.id, "source_type": d.source.source_type,
-            "provinces": [p.id for p in e.provinces],
-            "province_scores": {p.id: p.score for p in e.provinces},
-            "topics": e.topics, "subtopics": e.subtopics, "sentiment": e.sentiment, "stance": e.stance,
-            "story": e.story_id, "duplicate_of": e.duplicate_of, "risk": e.risk, "risk_reasons": e.risk_reasons,
-            "alert": e.alert, "reasons": e.reasons, "model_version": e.model_version,
-        }
+        yield export_row(d)
 
 
 def reindex(store: Store, settings: Settings) -> int:
