@@ -95,3 +95,24 @@ def test_registry_is_the_whole_truth_but_documents_stay(tmp_path):
     st.sync_sources([mk("bb")], exclusive=True)
     assert [r["id"] for r in st.sources(enabled_only=True)] == ["bb"]
     assert len(st.sources()) == 2
+
+
+def test_health_status_reports_queue_lag_sources_and_disk(tmp_path):
+    from presswatch.config import load_settings
+    from presswatch.health import status
+    from presswatch.sources import SourceSpec
+
+    s = load_settings(tmp_path)
+    st = Store(s.db_path)
+    st.sync_sources([SourceSpec(id="up", name="Up", kind="rss", url="https://e.org/a", source_type="other"),
+                     SourceSpec(id="down", name="Down", kind="rss", url="https://e.org/b", source_type="other"),
+                     SourceSpec(id="new", name="New", kind="rss", url="https://e.org/c", source_type="other")])
+    st.record_poll("up", "https://e.org/a", "ok", items=1, new_items=1)
+    st.record_poll("down", "https://e.org/b", "error", error="HTTP 503")
+    st.add_document(_doc())
+    h = status(st, s)
+    assert h["queue"] == {"pending": 1, "failed": 0} and h["index_lag"]["documents"] == 0
+    assert h["source_states"] == {"ok": 1, "failing": 1, "silent": 0, "never polled": 1}
+    assert h["recent_failures"][0]["error"] == "HTTP 503"
+    assert h["disk"]["store_bytes"] > 0 and h["disk"]["free_bytes"] > 0
+    assert {"documents", "stories", "alerts", "alerts_by_status", "sources"} <= set(h)
