@@ -62,3 +62,25 @@ def test_schedules_cover_the_cadences(prefect_harness, settings):
     report = deps["daily-report-0600"].schedules[0].schedule
     assert report.cron == "0 6 * * *" and report.timezone == "Asia/Ho_Chi_Minh"
     assert deps["ingest-every-5-min"].schedules[0].schedule.interval.total_seconds() == 300
+
+
+def test_unreachable_index_loses_nothing_and_catches_up(prefect_harness, settings, demo_store):
+    """The index is down during processing: documents are still processed and stored, the error is clear,
+    and the next run brings the index up to date."""
+    import socket
+
+    from flows.tasks import ingest_flow, process_flow
+    from presswatch.index import open_index
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    down = {"allow_private_hosts": ["127.0.0.1"], "index_backend": "elasticsearch", "elasticsearch_url": dead}
+    ingest_flow(str(settings.data_dir), down, True)
+    out = process_flow(str(settings.data_dir), down)
+    assert out["processed"] == 14 and out["indexed"] == 0
+    assert any("cannot reach Elasticsearch" in e for e in out["errors"])
+    assert demo_store.counts()["unindexed"] == 14
+    back = process_flow(str(settings.data_dir), {"allow_private_hosts": ["127.0.0.1"]})
+    assert back["processed"] == 0 and back["indexed"] == 14
+    assert demo_store.counts()["unindexed"] == 0 and open_index(settings).count() == 14
