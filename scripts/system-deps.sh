@@ -5,6 +5,11 @@
 set -u
 PKGS=(
   chromium        # headless browser for the web UI tests and opt-in JavaScript rendering
+  libpango-1.0-0  # WeasyPrint (PDF reports) lays out text with Pango
+  libpangoft2-1.0-0 # WeasyPrint: Pango's FreeType/fontconfig backend
+  fonts-liberation2 # PDF reports: Liberation Serif, metric-compatible with Times New Roman, Vietnamese glyphs
+  fonts-dejavu-core # PDF reports and charts: fallback fonts with Vietnamese glyphs
+  poppler-utils   # report tests: pdftoppm (PDF -> PNG) and pdftotext (check the diacritics in the PDF)
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
