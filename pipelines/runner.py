@@ -11,12 +11,12 @@ from models.classifier import classify, get_classifier
 from presswatch.index import IndexDoc
 from presswatch.record import Document
 
-from .dedup import dedup
+from .dedup import dedup, signature
 from .extract import extract
 from .language import detect_language
 from .normalize import normalize
 from .relevance import relevance
-from .triage import load_policy, triage
+from .triage import after_batch, after_save, check_saved_searches, load_policy, triage
 
 log = logging.getLogger("presswatch.process")
 
@@ -45,9 +45,10 @@ def run_stages(doc: Document, store, policy, classifier) -> Document:
         return doc
     for stage in (normalize, detect_language, relevance):
         doc = stage(doc)
-    doc = dedup(doc, lookup)
+    doc = dedup(doc, lookup, store.find_near_duplicate)
     doc = classify(doc, classifier)
-    doc = triage(doc, policy)
+    hours = policy.velocity.get("window_hours", 6)
+    doc = triage(doc, policy, store.story_activity(doc.enrichment.story_id, doc.id, hours))
     doc.status = "processed"
     return doc
 
@@ -55,7 +56,7 @@ def run_stages(doc: Document, store, policy, classifier) -> Document:
 def process_batch(store, settings, ids: list[int]) -> ProcessCounts:
     counts = ProcessCounts()
     policy = load_policy(settings.resolved_thresholds_file(), tuple(settings.provinces))
-    clf = get_classifier()
+    clf = get_classifier(settings=settings)  # transformer by default; rules (with a warning) if it cannot be built
     for doc_id in ids:
         doc = store.load(doc_id)
         if doc.status != "fetched":
@@ -67,6 +68,11 @@ def process_batch(store, settings, ids: list[int]) -> ProcessCounts:
             doc.status, doc.status_note = "failed", f"{type(exc).__name__}: {exc}"
             counts.errors.append(f"document {doc_id} ({doc.url}): {doc.status_note}")
         outcome = store.save_processed(doc)
+        if doc.status == "processed" and doc.enrichment.duplicate_of is None:
+            sig = signature(doc.extraction.text)  # cached from the dedup stage
+            if sig is not None:
+                store.save_signature(doc.id, sig)
+        after_save(store, policy, doc, outcome)
         counts.processed += 1
         if doc.status == "processed":
             counts.extracted += 1
@@ -77,6 +83,7 @@ def process_batch(store, settings, ids: list[int]) -> ProcessCounts:
             counts.dropped += 1
         else:
             counts.failed += 1
+    after_batch(store, settings, policy, counts)
     return counts
 
 
@@ -90,3 +97,4 @@ def index_pending(store, index, batch: int = 500) -> int:
         index.upsert([IndexDoc.from_document(store.load(i, with_raw=False)) for i in ids])
         store.mark_indexed(ids)
         total += len(ids)
+        check_saved_searches(store, index)

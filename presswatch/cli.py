@@ -126,6 +126,15 @@ def demo(ctx, port):
         c = store.counts()
     click.echo(f"Store: {c['documents']} documents, {c['stories']} stories, {c['alerts']} alerts, "
                f"{c['sources']} sources — {s.data_dir}")
+    with _store(s) as store:
+        from .auth import count_admins
+
+        has_admin = count_admins(store) > 0
+    click.echo("Next: serve the review UI with `presswatch --data-dir DIR serve`, then log in at "
+               f"http://{s.web_host}:{s.web_port}/login")
+    if not has_admin:
+        click.echo("No account yet — create the first administrator (asks for a password): "
+                   f"presswatch --data-dir {s.data_dir} users add admin --role admin")
 
 
 @main.command()
@@ -321,16 +330,28 @@ def sources_check(ctx, url):
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def status(ctx, as_json):
-    """Counts: documents, stories, alerts (by status), sources."""
+    """Counts (documents, stories, alerts by status, sources), queue depth, index lag, source health, disk."""
+    from .health import status as health_status
+
     s = _settings(ctx)
     with _store(s) as store:
-        c = store.counts()
+        c = health_status(store, s)
     if as_json:
         _echo_json(c)
         return
     click.echo(f"Data directory: {s.data_dir}")
-    for k, v in c.items():
-        click.echo(f"  {k}: {v}")
+    click.echo(f"  documents: {c['documents']} ({c['documents_by_status']}), duplicates {c['duplicates']}, "
+               f"stories {c['stories']}")
+    click.echo(f"  alerts: {c['alerts']} {c['alerts_by_status']}")
+    click.echo(f"  queue: {c['queue']['pending']} pending, {c['queue']['failed']} failed; index lag "
+               f"{c['index_lag']['documents']} documents ({c['index_lag']['oldest_seconds']} s)")
+    click.echo(f"  sources: {c['sources_enabled']} enabled — {c['source_states']}")
+    for src in c["source_health"]:
+        if src["state"] != "ok":
+            click.echo(f"    {src['id']}: {src['state']}" + (f" — {src['last_error']}" if src["last_error"] else ""))
+    d = c["disk"]
+    click.echo(f"  disk: store {d['store_bytes'] / 2**20:.1f} MiB, index {d['index_bytes'] / 2**20:.1f} MiB, "
+               f"free {d['free_bytes'] / 2**30:.1f} GiB")
 
 
 @main.command("import")
@@ -398,42 +419,121 @@ def alerts_list(ctx, status, as_json):
 
 @alerts.command("set")
 @click.argument("alert_id", type=int)
-@click.option("--status", required=True)
+@click.option("--status", default=None, help="new, in_progress, verified, informed, rebutted, referred, no_action")
+@click.option("--action", "action", default=None,
+              help="Response: official_info, clarification, rebuttal, correction_request, takedown_request, "
+                   "referral, remedy_request (the alert's path decides which apply).")
+@click.option("--url", default=None, help="Link to the published rebuttal / clarification.")
+@click.option("--target", default=None, help="Agency, outlet or platform addressed (referral, requests).")
 @click.option("--note", default=None)
 @click.option("--actor", default=None, help="Who decides (default: the OS user).")
 @click.pass_context
-def alerts_set(ctx, alert_id, status, note, actor):
+def alerts_set(ctx, alert_id, status, action, url, target, note, actor):
+    """Record a decision on an alert (audited like a decision in the web queue)."""
     import getpass
+
+    from .workflow import decide
+
+    if not status and not action:
+        raise click.ClickException("give --status and/or --action")
+    s = _settings(ctx)
+    with _store(s) as store:
+        try:
+            after = decide(store, alert_id, actor or getpass.getuser(), status=status, action=action, url=url,
+                           target=target, note=note, channel="cli")
+        except (KeyError, ValueError) as exc:
+            raise click.ClickException(str(exc).strip("'\""))
+    click.echo(f"Alert #{alert_id} → {after['status']}")
+
+
+@alerts.command("assign")
+@click.argument("alert_id", type=int)
+@click.option("--department", default=None)
+@click.option("--user", "assignee", default=None)
+@click.option("--due", "due_at", default=None, help="YYYY-MM-DD")
+@click.option("--actor", default=None)
+@click.pass_context
+def alerts_assign(ctx, alert_id, department, assignee, due_at, actor):
+    """Assign an alert to a department and/or a person, with a due date."""
+    import getpass
+
+    from .workflow import assign
 
     s = _settings(ctx)
     with _store(s) as store:
         try:
-            store.set_alert_status(alert_id, status, actor or getpass.getuser(), note)
+            after = assign(store, alert_id, actor or getpass.getuser(), department=department, assignee=assignee,
+                           due_at=due_at, channel="cli")
         except (KeyError, ValueError) as exc:
             raise click.ClickException(str(exc).strip("'\""))
-    click.echo(f"Alert #{alert_id} → {status}")
+    click.echo(f"Alert #{alert_id}: {after['department'] or '—'} / {after['assignee'] or '—'} / {after['due_at'] or '—'}")
 
 
-@main.command("report")
-@click.option("--day", help="Date (YYYY-MM-DD); default yesterday.")
+@alerts.command("audit")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--verify", is_flag=True, help="Check the audit log's hash chain.")
 @click.pass_context
-def report(ctx, day):
-    """Write the plain daily report (HTML) for a day."""
-    from datetime import date, timedelta
-
-    from .reports import VN_TZ, write_daily_report
+def alerts_audit(ctx, fmt, verify):
+    """Export the append-only audit log (every decision, security-tagged view and refused access)."""
+    from . import audit
 
     s = _settings(ctx)
-    try:
-        d = date.fromisoformat(day) if day else datetime.now(VN_TZ).date() - timedelta(days=1)
-    except ValueError as exc:
-        raise click.ClickException(f"--day {day!r}: use YYYY-MM-DD") from exc
     with _store(s) as store:
-        path = write_daily_report(store, s, d)
-    click.echo(f"Report written: {path}")
+        if verify:
+            ok, msg = audit.verify(store.conn)
+            if not ok:
+                raise click.ClickException(msg)
+            click.echo(msg)
+            return
+        rows = list(reversed(audit.query(store.conn, limit=10_000_000)))
+    click.echo(audit.to_jsonl(rows) if fmt == "jsonl" else audit.to_csv(rows), nl=False)
+
+
+@alerts.command("training-export")
+@click.option("--format", "fmt", type=click.Choice(["labelled", "raw"]), default="labelled", show_default=True,
+              help="labelled: rows in models/data/labelled.jsonl form (train's review_labels); raw: every example.")
+@click.pass_context
+def alerts_training_export(ctx, fmt):
+    """Print reviewed examples (confirmed / dismissed alerts, corrected labels) as JSON lines for training."""
+    from .workflow import training_rows
+
+    s = _settings(ctx)
+    with _store(s) as store:
+        for row in training_rows(store, fmt):
+            _echo_json(row)
+
+
+@alerts.command("saved-search")
+@click.argument("name")
+@click.argument("query")
+@click.option("--actor", default=None)
+@click.pass_context
+def alerts_saved_search(ctx, name, query, actor):
+    """Save a search that raises an alert for each new matching story (checked after every indexing run)."""
+    import getpass
+
+    from . import audit
+    from .storage import iso
+    from .record import utcnow
+
+    s = _settings(ctx)
+    who = actor or getpass.getuser()
+    with _store(s) as store:
+        with store.tx() as c:
+            top = c.execute("SELECT COALESCE(max(id), 0) FROM documents").fetchone()[0]
+            sid = c.execute("INSERT INTO saved_searches (name, query, owner, last_doc_id, created_at)"
+                            " VALUES (?,?,?,?,?)", (name, query, who, top, iso(utcnow()))).lastrowid
+            audit.append(c, actor=who, channel="cli", action="saved_search_add", object_type="saved_search",
+                         object_id=sid, after={"name": name, "query": query})
+    click.echo(f"Saved search #{sid} {name!r}: alerts for new matches of {query!r}")
 
 
 # --- command modules: each registers its commands on `main` (one import line per module below) ---
+from . import cli_ops  # noqa: E402,F401
+from . import cli_reports  # noqa: E402,F401
+from . import cli_users  # noqa: E402,F401
+from . import cli_models  # noqa: E402,F401
+from . import cli_ingest  # noqa: E402,F401
 
 
 def _entry() -> None:

