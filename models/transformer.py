@@ -43,7 +43,9 @@ class TransformerClassifier:
         self.encoder, self.heads = encoder, heads
         self.rules = rules or KeywordClassifier()
         self.max_tokens, self.batch_size = max_tokens, batch_size
-        self.version = f"transformer:{encoder.version}+heads-{heads.version}+{rules_version(self.rules)}"
+        # precision is part of the version: bf16 and fp32 scores differ in the last digits
+        self.version = (f"transformer:{encoder.version}+heads-{heads.version}+{rules_version(self.rules)}"
+                        f"+{encoder.precision}")
 
     def classify(self, title: str, text: str, lang: str | None = None) -> Classification:
         return self.classify_many([(title, text, lang)])[0]
