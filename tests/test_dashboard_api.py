@@ -122,3 +122,28 @@ def test_search_page_facets_sort_and_paging(served):
     assert "sort by relevance" in c.get("/search", params={"q": "x", "sort": "date", "lang": "en"}).text
     assert by_date.index("2026-11-20") < by_date.index("2026-11-16")  # newest first
     assert "<mark>" in c.get("/search", params={"q": "ngung viec"}).text
+
+
+def test_reports_list_and_download_for_cleared_roles_only(served):
+    from datetime import date
+
+    from presswatch.reports.generate import generate
+    from presswatch.reports.periods import day
+    from presswatch.storage import open_store
+
+    s = served["settings"]
+    with open_store(s) as st:
+        rep = generate(st, s, day(date(2026, 11, 19)), formats=("html",))
+    c = served["client"]
+    listing = c.get("/reports").text
+    assert f'href="/reports/{rep.id}/html"' in listing and f'href="/reports/{rep.id}/csv"' in listing
+    html = c.get(f"/reports/{rep.id}/html")
+    assert html.status_code == 200 and "19/11/2026" in html.text
+    assert "script-src 'none'" in html.headers["content-security-policy"]
+    assert c.get(f"/reports/{rep.id}/docx").status_code == 404  # not generated in that format
+    with httpx.Client(base_url=served["base"]) as officer:
+        assert login(officer, "kcn").status_code == 303
+        assert officer.get(f"/reports/{rep.id}/html").status_code == 403
+    with open_store(s) as st:
+        actions = [r[0] for r in st.conn.execute("SELECT action FROM audit_log WHERE object_type='report'")]
+    assert "download" in actions and "access_denied" in actions

@@ -193,6 +193,9 @@ def create_app(settings) -> FastAPI:
     app.include_router(make_dashboard_router(settings, store, render, hidden_stories))
     app.include_router(make_api_router(settings, store, hidden_stories))
     app.include_router(make_docs_router(app))
+    from .reports_routes import make_reports_router
+
+    app.include_router(make_reports_router(settings, store, render))
 
     @app.get("/healthz")
     def healthz():
