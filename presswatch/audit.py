@@ -14,6 +14,8 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Iterable
 
+from .text import csv_safe
+
 FIELDS = ("id", "at", "actor", "role", "channel", "action", "object_type", "object_id", "before", "after", "note")
 
 
@@ -94,15 +96,8 @@ def to_csv(rows: Iterable[sqlite3.Row]) -> str:
     w = csv.writer(buf)
     w.writerow(FIELDS)
     for r in rows:
-        w.writerow([_csv_safe(r[f]) for f in FIELDS])
+        w.writerow([csv_safe(r[f]) for f in FIELDS])
     return buf.getvalue()
-
-
-def _csv_safe(v):
-    """Neutralise spreadsheet formulas in exported cells (crawled titles end up in notes)."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
 
 
 def to_jsonl(rows: Iterable[sqlite3.Row]) -> str:

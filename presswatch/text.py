@@ -125,3 +125,10 @@ class PhraseMatcher:
                     if key not in prefixes:
                         break
         return out
+
+
+def csv_safe(v) -> str:
+    """A spreadsheet-safe CSV cell: a value starting with = + - @ (or tab/CR) is shown as text, never run as a
+    formula (crawled titles and notes end up in exports). Lists are joined with ", "."""
+    s = "" if v is None else (", ".join(map(str, v)) if isinstance(v, list) else str(v))
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s

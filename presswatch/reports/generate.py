@@ -16,6 +16,7 @@ import yaml
 
 from ..gazetteer import load_gazetteer
 from ..storage import iso, parse_iso
+from ..text import csv_safe
 from .build import build_report
 from .data import collect
 from .periods import VN_TZ, Period
@@ -73,19 +74,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _csv_safe(v) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) is shown as text."""
-    s = "" if v is None else str(v)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
-
-
 def items_csv(data) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["id", "time", "time_is_publication", "title", "url", "source", "source_type", "lang", "topics",
                 "sentiment", "stance", "risk", "alert", "story", "duplicate_of"])
     for it in data.items:
-        w.writerow([_csv_safe(x) for x in (
+        w.writerow([csv_safe(x) for x in (
             it.id, it.when.isoformat(), int(it.dated), it.title, it.url, it.source_name, it.source_type, it.lang,
             " ".join(it.topics), it.sentiment, it.stance, f"{it.risk:.3f}", int(it.alert), it.story_id or "",
             it.duplicate_of or "")])

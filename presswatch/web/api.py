@@ -14,14 +14,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from .. import stats
 from ..index import IndexUnavailable, SearchError, open_index
 from ..service import export_row
+from ..text import csv_safe
 
 MAX_EXPORT = 10_000
-
-
-def _csv_cell(v) -> str:
-    """Spreadsheet-safe: a crawled title starting with = + - @ is not run as a formula."""
-    s = "" if v is None else (", ".join(v) if isinstance(v, list) else str(v))
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
 
 def make_api_router(settings, store, hidden_stories=None) -> APIRouter:
@@ -75,7 +70,7 @@ def make_api_router(settings, store, hidden_stories=None) -> APIRouter:
             row = rows.get(h.id)
             if row:
                 row["topics"], row["provinces"] = json.loads(row["topics"]), json.loads(row["provinces"])
-                w.writerow([_csv_cell(row[c]) for c in cols])
+                w.writerow([csv_safe(row[c]) for c in cols])
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="presswatch-search.csv"'})
 
