@@ -126,15 +126,22 @@ def demo(ctx, port):
         c = store.counts()
     click.echo(f"Store: {c['documents']} documents, {c['stories']} stories, {c['alerts']} alerts, "
                f"{c['sources']} sources — {s.data_dir}")
-    with _store(s) as store:
-        from .auth import count_admins
+    import secrets
 
-        has_admin = count_admins(store) > 0
+    from .auth import add_user, count_admins
+
+    with _store(s) as store:
+        created = None
+        if count_admins(store) == 0:
+            # the demo's own data directory gets a demo administrator with a one-time random password, so the
+            # README's first command ends on a usable UI; real installations create accounts with `users add`
+            created = secrets.token_urlsafe(12)
+            add_user(store, "demo-admin", created, "admin", actor="presswatch demo", channel="cli")
     click.echo("Next: serve the review UI with `presswatch --data-dir DIR serve`, then log in at "
                f"http://{s.web_host}:{s.web_port}/login")
-    if not has_admin:
-        click.echo("No account yet — create the first administrator (asks for a password): "
-                   f"presswatch --data-dir {s.data_dir} users add admin --role admin")
+    if created:
+        click.echo(f"Demo administrator created — user: demo-admin  password: {created}  "
+                   f"(change it: presswatch --data-dir {s.data_dir} users set-password demo-admin)")
 
 
 @main.command()

@@ -176,3 +176,21 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
     from presswatch.index import open_index
 
     assert open_index(load_settings(data)).count() == len(expected)
+
+
+def test_demo_ends_on_a_usable_login(tmp_path):
+    """README command 1: the demo prints the counts and a working one-time administrator login."""
+    import re
+
+    from presswatch.auth import authenticate
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
+
+    out = pw(tmp_path / "d", "demo").stdout  # the fixed demo port: URLs stay the same between runs
+    assert "alerts raised: 4" in out and "duplicates folded: 1" in out
+    m = re.search(r"user: demo-admin  password: (\S+)", out)
+    assert m
+    with open_store(load_settings(tmp_path / "d")) as st:
+        assert authenticate(st, "demo-admin", m.group(1), "127.0.0.1").role == "admin"
+    again = pw(tmp_path / "d", "demo").stdout
+    assert "fetched: 0 new items" in again and "demo-admin" not in again  # no second account, 0 new documents
