@@ -113,3 +113,29 @@ def test_unreachable_targets_are_recorded_and_retried(settings, store, webhook):
     assert dispatch(store, settings) == {"sent": 0, "failed": 2}  # retried; the sent one is not repeated
     assert store.conn.execute("SELECT max(attempts) FROM notifications").fetchone()[0] == 2
     assert len(posts) == 1
+
+
+def test_report_is_emailed_to_a_roles_list(smtp, store, settings):
+    """A generated report goes, with its DOCX attached, to every active user of the role with an e-mail."""
+    import email
+    from datetime import date
+
+    from presswatch.reports.generate import email_report, generate
+    from presswatch.reports.periods import day
+
+    port, messages = smtp
+    (settings.data_dir / "notify.yaml").write_text(yaml.safe_dump({"smtp": {"host": "127.0.0.1", "port": port,
+                                                                            "from": "presswatch@so-tttt.test"}}))
+    add_user(store, "lanhdao", PASSWORD, "leader", actor="test", email="lanhdao@ubnd.test")
+    add_user(store, "bientap", PASSWORD, "media_editor", actor="test", email="bientap@bao.test")
+    gen = generate(store, settings, day(date(2026, 11, 19)), formats=("docx",))
+    assert email_report(store, settings, gen, "leader", formats=("docx",)) == ["lanhdao@ubnd.test"]
+    assert len(messages) == 1
+    rcpt, raw = messages[0]
+    msg = email.message_from_string(raw)
+    assert rcpt == ["lanhdao@ubnd.test"] and "19/11/2026" in str(email.header.make_header(
+        email.header.decode_header(msg["Subject"])))
+    names = [p.get_filename() for p in msg.walk() if p.get_filename()]
+    assert names == [gen.files["docx"].name]
+    with pytest.raises(RuntimeError, match="no e-mail addresses"):
+        email_report(store, settings, gen, "auditor")
