@@ -39,7 +39,10 @@ class ProcessCounts:
 
 
 def run_stages(doc: Document, store, policy, classifier) -> Document:
-    lookup = lambda h: (lambda r: (r["id"], r["story_id"]) if r else None)(store.find_by_hash(h, doc.id))  # noqa: E731
+    def lookup(content_hash: str) -> tuple[int, str] | None:
+        row = store.find_by_hash(content_hash, doc.id)
+        return (row["id"], row["story_id"]) if row else None
+
     doc = extract(doc)
     if doc.status == "dropped":
         return doc

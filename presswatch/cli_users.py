@@ -19,6 +19,13 @@ def _actor() -> str:
     return "cli:" + getpass.getuser()
 
 
+def _read_password(from_stdin: bool) -> str:
+    """One line from standard input (scripts), else a hidden prompt asked twice."""
+    if from_stdin:
+        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 @main.group()
 def users():
     """Accounts and roles for the web review queue (first admin: `presswatch users add NAME --role admin`)."""
@@ -39,10 +46,7 @@ def users_add(ctx, username, role, department, areas, topics, email, display_nam
     """Create an account (the password is asked for, or read from stdin with --password-stdin)."""
     from .auth import add_user
 
-    if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     s = _settings(ctx)
     with _store(s) as store:
         try:
@@ -99,10 +103,7 @@ def users_set_password(ctx, username, password_stdin):
     """Set a new password (ends the user's sessions and lifts a lockout)."""
     from .auth import set_password
 
-    if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     s = _settings(ctx)
     with _store(s) as store:
         try:
