@@ -1,70 +1,30 @@
 """The web UI in a real headless browser (Debian chromium, driven by Playwright so that it can carry the
 session of a logged-in user) against the app served on 127.0.0.1."""
-import json
 import shutil
-import socket
-import threading
-import time
 
 import httpx
 import pytest
 
-from crawlers.ingest import poll_source
-from flows.tasks import _ref
-from presswatch.service import demo_sources_file, import_items, process_now, sync_sources
-
 from presswatch.auth import COOKIE
+from tests.review_support import Served, build_demo, login
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SESSION: dict = {}
-HOSTILE_TITLE = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> Bắc Ninh xuyên tạc'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def web(demo_site, tmp_path_factory):
-    import uvicorn
-
+    """The demo run (plus an imported item whose title is an XSS payload) served on 127.0.0.1, admin logged in."""
     from presswatch.config import load_settings
-    from presswatch.storage import open_store
     from presswatch.web.app import create_app
 
     s = load_settings(tmp_path_factory.mktemp("web"), allow_private_hosts=["127.0.0.1"])
-    from presswatch.auth import add_user
-    from tests.review_support import PASSWORD, login
-
-    with open_store(s) as st:
-        add_user(st, "admin", PASSWORD, "admin", actor="test")
-        sync_sources(st, s, demo_sources_file(), {"demo": demo_site.base_url})
-        for row in st.sources():
-            poll_source(row, st, s, _ref(row))
-        hostile = {"title": HOSTILE_TITLE, "url": "javascript:alert(1)", "source_type": "social",
-                   "text": "Chính quyền Bắc Ninh đàn áp công nhân, bịt miệng báo chí, sự thật bị che giấu. "
-                           "<script>alert(2)</script> Tỉnh Bắc Ninh không có nhân quyền, đàn áp người dân."}
-        import_items(st, s, [json.dumps(hostile, ensure_ascii=False)])
-        process_now(st, s)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(s), host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    with httpx.Client(base_url=base) as c:
-        assert login(c, "admin").status_code == 303
-        SESSION["cookie"] = c.cookies[COOKIE]
-    yield base
-    server.should_exit = True
-    t.join(5)
+    build_demo(s, demo_site)
+    with Served(create_app(s)) as srv:
+        with httpx.Client(base_url=srv.base) as c:
+            assert login(c, "admin").status_code == 303
+            SESSION["cookie"] = c.cookies[COOKIE]
+        yield srv.base
 
 
 def dump_dom(url: str, tmp_path) -> str:
