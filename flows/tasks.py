@@ -9,17 +9,12 @@ from crawlers.ingest import poll_source
 from pipelines.runner import ProcessCounts, index_pending, process_batch
 from presswatch.config import load_settings
 from presswatch.index import IndexUnavailable, open_index
-from presswatch.sources import SourceSpec
+from presswatch.sources import spec_from_row
 from presswatch.storage import open_store
 
 
 def _ref(row):
-    import json
-
-    return SourceSpec(id=row["id"], name=row["name"], kind=row["kind"], url=row["url"],
-                      source_type=row["source_type"], language=row["language"],
-                      provinces=json.loads(row["provinces"]), trust_tier=row["trust_tier"],
-                      poll_minutes=row["poll_minutes"]).ref()
+    return spec_from_row(row).ref()
 
 
 @task(name="poll-source", retries=1, retry_delay_seconds=2)

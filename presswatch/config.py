@@ -32,6 +32,7 @@ class Settings:
     max_download_bytes: int = 10 * 1024 * 1024
     user_agent: str = "Presswatch/0.1 (+media monitoring for provincial press offices)"
     batch_size: int = 200
+    rss_bridge_url: str | None = None  # an RSS-bridge instance for kind "facebook" sources, e.g. http://bridge.local/
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     thresholds_file: Path | None = None

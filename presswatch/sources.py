@@ -9,7 +9,13 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .record import SOURCE_TYPES, SourceRef
 
-KINDS = ("rss", "atom", "jsonfeed", "sitemap", "site", "social")
+# rss/atom/jsonfeed/social: feeds read by crawlers.feeds (YouTube, Reddit, Mastodon and forum feeds are
+# plain rss/atom with source_type social); sitemap/site/page: crawled by the Scrapy spiders in a
+# subprocess (crawlers/crawl.py); telegram: a public channel page t.me/s/<name>; facebook: a page read
+# through the RSS-bridge instance configured as ``rss_bridge_url``.
+KINDS = ("rss", "atom", "jsonfeed", "social", "sitemap", "site", "page", "telegram", "facebook")
+CRAWLED_KINDS = ("sitemap", "site", "page")
+PLATFORMS = ("youtube", "telegram", "facebook", "reddit", "mastodon", "forum", "other")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
@@ -29,6 +35,12 @@ class SourceSpec(BaseModel):
     poll_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
     enabled: bool = True
     notes: str | None = None
+    # crawl options (kinds sitemap/site/page): render JavaScript-only pages with Debian's chromium (opt-in,
+    # needs the ``js`` extra), a regular expression that article URLs match, a page budget per crawl
+    render_js: bool = False
+    article_pattern: str | None = None
+    max_pages: int = Field(default=200, ge=1, le=100_000)
+    platform: str | None = None  # social sources: which platform (PLATFORMS), for reports and parsing
 
     model_config = {"extra": "forbid"}
 
@@ -45,6 +57,27 @@ class SourceSpec(BaseModel):
         if v not in KINDS:
             raise ValueError(f"must be one of {', '.join(KINDS)}")
         return v
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str | None) -> str | None:
+        if v is not None and v not in PLATFORMS:
+            raise ValueError(f"must be one of {', '.join(PLATFORMS)}")
+        return v
+
+    @field_validator("article_pattern")
+    @classmethod
+    def _pattern(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return v
+
+    def options(self) -> dict:
+        """The kind-specific options, as stored in ``sources.options`` (JSON)."""
+        return {k: getattr(self, k) for k in OPTION_FIELDS}
 
     @field_validator("source_type")
     @classmethod
@@ -63,6 +96,21 @@ class SourceSpec(BaseModel):
     def ref(self) -> SourceRef:
         return SourceRef(id=self.id, name=self.name, source_type=self.source_type, language=self.language,
                          provinces=list(self.provinces), trust_tier=self.trust_tier)
+
+
+OPTION_FIELDS = ("render_js", "article_pattern", "max_pages", "platform")
+
+
+def spec_from_row(row) -> SourceSpec:
+    """Rebuild a registry entry from a ``sources`` table row (the store keeps what the registry said)."""
+    import json
+
+    opts = json.loads(row["options"] or "{}") if "options" in row.keys() else {}
+    return SourceSpec(id=row["id"], name=row["name"], kind=row["kind"], url=row["url"],
+                      source_type=row["source_type"], language=row["language"],
+                      provinces=json.loads(row["provinces"]), trust_tier=row["trust_tier"],
+                      poll_minutes=row["poll_minutes"], enabled=bool(row["enabled"]),
+                      **{k: v for k, v in opts.items() if k in OPTION_FIELDS})
 
 
 def load_sources(path: str | Path, variables: dict[str, str] | None = None,

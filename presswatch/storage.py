@@ -275,6 +275,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE fetch_log ADD COLUMN retry_after_s INTEGER;
     ALTER TABLE fetch_log ADD COLUMN interval_minutes INTEGER;
     """,
+    # 4: crawl and social-source options from the registry (render_js, article_pattern, max_pages, platform)
+    """
+    ALTER TABLE sources ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 ALERT_STATUSES = ("new", "in_progress", "verified", "informed", "rebutted", "referred", "no_action")
@@ -356,14 +360,15 @@ class Store:
             for s in specs:
                 c.execute(
                     """INSERT INTO sources (id, name, kind, url, source_type, language, provinces, trust_tier,
-                                            poll_minutes, enabled)
-                       VALUES (?,?,?,?,?,?,?,?,?,?)
+                                            poll_minutes, enabled, options)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?)
                        ON CONFLICT(id) DO UPDATE SET name=excluded.name, kind=excluded.kind, url=excluded.url,
                          source_type=excluded.source_type, language=excluded.language,
                          provinces=excluded.provinces, trust_tier=excluded.trust_tier,
-                         poll_minutes=excluded.poll_minutes, enabled=excluded.enabled""",
+                         poll_minutes=excluded.poll_minutes, enabled=excluded.enabled,
+                         options=excluded.options""",
                     (s.id, s.name, s.kind, s.url, s.source_type, s.language, json.dumps(s.provinces),
-                     s.trust_tier, s.poll_minutes, int(s.enabled)),
+                     s.trust_tier, s.poll_minutes, int(s.enabled), json.dumps(s.options(), sort_keys=True)),
                 )
         return self.conn.execute("SELECT count(*) FROM sources").fetchone()[0]
 
