@@ -27,6 +27,7 @@ class Classification:
     sentiment: str
     stance: str
     reasons: list[str] = field(default_factory=list)
+    vector: object = None  # the document embedding (numpy float32 array) when the classifier has one
 
 
 class Classifier(Protocol):
@@ -198,4 +199,5 @@ def classify(doc: Document, classifier: Classifier | None = None) -> Document:
     e.topics, e.subtopics, e.topic_scores = c.topics, c.subtopics, c.topic_scores
     e.sentiment, e.stance, e.reasons = c.sentiment, c.stance, c.reasons
     e.model_version = clf.version
+    e.embedding = None if c.vector is None else [float(v) for v in c.vector]
     return doc

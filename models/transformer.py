@@ -57,8 +57,11 @@ class TransformerClassifier:
         R = np.stack([rule_features(r) for r in rule_out]) if items else np.zeros((0, 17), np.float32)
         X = np.concatenate([emb.vectors, R], axis=1)
         P_topic, P_sent, P_stance = self.heads.predict(X)
-        return [self._explain(rule_out[i], R[i], P_topic[i], P_sent[i], P_stance[i], emb.sentences[i])
-                for i in range(len(items))]
+        out = [self._explain(rule_out[i], R[i], P_topic[i], P_sent[i], P_stance[i], emb.sentences[i])
+               for i in range(len(items))]
+        for i, c in enumerate(out):
+            c.vector = emb.vectors[i]
+        return out
 
     def _explain(self, rc: Classification, r, p_topic, p_sent, p_stance, sentences) -> Classification:
         topics = [TOPICS[j] for j in np.argsort(-p_topic) if p_topic[j] >= TOPIC_THRESHOLD]

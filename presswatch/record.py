@@ -95,6 +95,9 @@ class Enrichment(BaseModel):
     risk: float = 0.0
     risk_reasons: list[str] = Field(default_factory=list)
     alert: bool = False
+    # the classifier's document embedding (transformer only), handed to later stages in the same process
+    # (story clustering); never serialised into the stored record
+    embedding: list[float] | None = Field(default=None, exclude=True)
 
 
 class Document(BaseModel):
