@@ -29,6 +29,9 @@ class Settings:
     allow_private_hosts: tuple[str, ...] = ()  # admin-approved private hosts/CIDRs (e.g. 127.0.0.1)
     fetch_timeout_s: float = 20.0
     fetch_concurrency: int = 4  # article pages fetched at once per source
+    crawl_concurrency_per_domain: int = 2  # site crawls (Scrapy): requests at once to one domain
+    crawl_delay_s: float = 1.0  # site crawls: AutoThrottle's first delay between requests to one domain
+    crawl_timeout_s: float = 600.0  # site crawls: one crawl subprocess is stopped after this long
     max_download_bytes: int = 10 * 1024 * 1024
     user_agent: str = "Presswatch/0.1 (+media monitoring for provincial press offices)"
     batch_size: int = 200
