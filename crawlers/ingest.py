@@ -1,8 +1,12 @@
 """Ingestion: poll a feed source and fetch its new items into the store as ``fetched`` documents.
 
-Re-running is safe: an item whose canonical URL is already stored is skipped before any page fetch."""
+Re-running is safe: an item whose canonical URL is already stored is skipped before any page fetch.
+Social sources (kinds social/telegram/facebook, or a feed registered with a ``platform``) carry the whole
+post in the feed or page, so their items' pages are never fetched (they are login walls, video players
+or the same post again)."""
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,10 +17,13 @@ from presswatch.urls import canonical_url
 from .feeds import FeedEntry, FeedError, parse_feed
 from .http import FetchError, get
 from .polling import parse_retry_after
+from .social import SocialError, parse_social, poll_address
 
 log = logging.getLogger("presswatch.ingest")
 
 FEED_KINDS = ("rss", "atom", "jsonfeed", "social")
+SOCIAL_KINDS = ("social", "telegram", "facebook")
+POLLED_KINDS = FEED_KINDS + ("telegram", "facebook")
 
 
 @dataclass
@@ -49,14 +56,18 @@ def build_document(entry: FeedEntry, source: SourceRef, fetch: Fetch | None) -> 
 def poll_source(row, store, settings, source: SourceRef) -> PollResult:
     """Poll one registered feed source (a ``sources`` table row) and store its new items."""
     res = PollResult(row["id"], "ok")
-    if row["kind"] not in FEED_KINDS:
+    kind = row["kind"]
+    if kind not in POLLED_KINDS:
         res.outcome = "skipped"
-        res.warnings.append(f"{row['id']}: kind {row['kind']!r} is crawled by the site crawler, not polled")
+        res.warnings.append(f"{row['id']}: kind {kind!r} is crawled by the site crawler, not polled")
         return res
+    social = kind in SOCIAL_KINDS or _platform(row) not in (None, "other")
     retry_after_s: int | None = None
     http_status: int | None = None
+    address = row["url"]
     try:
-        r = get(row["url"], timeout=settings.fetch_timeout_s, max_bytes=settings.max_download_bytes,
+        address = poll_address(kind, row["url"], settings)
+        r = get(address, timeout=settings.fetch_timeout_s, max_bytes=settings.max_download_bytes,
                 allow=settings.allow_private_hosts, user_agent=settings.user_agent,
                 etag=row["etag"], last_modified=row["last_modified"])
         if r.status == 304:
@@ -69,18 +80,18 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
             if r.status in (429, 503):
                 retry_after_s = parse_retry_after(retry)
             http_status = r.status
-            raise FetchError(f"{row['url']}: HTTP {r.status}" + (f" (Retry-After {retry})" if retry else ""))
-        feed = parse_feed(r.body, r.headers.get("content-type", ""), r.final_url)
-    except (FetchError, FeedError) as exc:
+            raise FetchError(f"{address}: HTTP {r.status}" + (f" (Retry-After {retry})" if retry else ""))
+        ctype = r.headers.get("content-type", "")
+        feed = parse_social(kind, r.body, ctype, r.final_url) if social else parse_feed(r.body, ctype, r.final_url)
+    except (FetchError, FeedError, SocialError) as exc:
         msg = f"source {row['id']}: {exc}"
         res.outcome, res.errors = "error", [msg]
-        store.record_poll(row["id"], row["url"], "error", error=str(exc), http_status=http_status,
+        store.record_poll(row["id"], address, "error", error=str(exc), http_status=http_status,
                           retry_after_s=retry_after_s)
         log.warning(msg)
         return res
     res.items = len(feed.entries)
     res.warnings.extend(f"source {row['id']}: {w}" for w in feed.warnings)
-    carries_content = row["kind"] in ("jsonfeed", "social")
     fresh, seen, already = [], set(), 0
     for entry in feed.entries:
         url = canonical_url(entry.url)
@@ -91,7 +102,7 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
         fresh.append(entry)
 
     def fetch(entry: FeedEntry) -> tuple[FeedEntry, Fetch | None, str | None]:
-        if carries_content and entry.content:
+        if social or (kind == "jsonfeed" and entry.content):  # the feed carries the content
             return entry, None, None
         try:
             return entry, fetch_page(entry.url, settings), None
@@ -109,11 +120,23 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
                 continue
             if store.add_document(build_document(entry, source, fetched)) is not None:
                 res.new += 1
-    store.record_poll(row["id"], row["url"], "ok", http_status=r.status, items=len(seen) + already,
+    store.record_poll(row["id"], address, "ok", http_status=r.status, items=len(seen) + already,
                       new_items=res.new, seen_items=already, duration_ms=r.elapsed_ms, etag=r.headers.get("etag"),
                       last_modified=r.headers.get("last-modified"))
     _health_warning(store, row["id"], res)
     return res
+
+
+def _platform(row) -> str | None:
+    """The registry's ``platform`` option of a source row (kept in the ``options`` JSON column)."""
+    try:
+        raw = row["options"]
+    except (IndexError, KeyError):
+        return None
+    try:
+        return (json.loads(raw or "{}") or {}).get("platform")
+    except (ValueError, AttributeError):
+        return None
 
 
 def _health_warning(store, source_id: str, res: PollResult) -> None:
