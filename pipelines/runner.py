@@ -16,6 +16,7 @@ from .extract import extract
 from .language import detect_language
 from .normalize import normalize
 from .relevance import relevance
+from .stories import cluster
 from .triage import after_batch, after_save, check_saved_searches, load_policy, triage
 
 log = logging.getLogger("presswatch.process")
@@ -50,6 +51,7 @@ def run_stages(doc: Document, store, policy, classifier) -> Document:
         doc = stage(doc)
     doc = dedup(doc, lookup, store.find_near_duplicate)
     doc = classify(doc, classifier)
+    doc = cluster(doc, store.story_candidates)  # same event, other outlets/languages: join its story
     hours = policy.velocity.get("window_hours", 6)
     doc = triage(doc, policy, store.story_activity(doc.enrichment.story_id, doc.id, hours))
     doc.status = "processed"

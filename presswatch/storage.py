@@ -279,6 +279,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sources ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
     """,
+    # 5: story clustering (issue 3): what pipelines.stories compares an item with, per story member (originals)
+    """
+    CREATE TABLE story_vectors (
+        doc_id INTEGER PRIMARY KEY REFERENCES documents(id),
+        story_id TEXT NOT NULL,
+        at TEXT NOT NULL,                        -- the item's time (published, else fetched), UTC ISO
+        seq INTEGER NOT NULL,                    -- change sequence: readers load rows newer than they hold
+        active INTEGER NOT NULL DEFAULT 1,       -- 0: withdrawn (re-processed into a copy, or failed)
+        family TEXT NOT NULL DEFAULT 'other',    -- stance family: distorting | other
+        provinces TEXT NOT NULL DEFAULT '[]',
+        entities TEXT NOT NULL DEFAULT '[]',     -- folded names and numbers (JSON)
+        terms BLOB NOT NULL,                     -- text features: uint32 hashes
+        weights BLOB NOT NULL,                   --   and their float16 weights
+        model TEXT,                              -- classifier version of the embedding
+        vector BLOB                              -- the document embedding, float16 (NULL without one)
+    );
+    CREATE INDEX story_vectors_at ON story_vectors(at);
+    CREATE INDEX story_vectors_seq ON story_vectors(seq);
+    CREATE INDEX story_vectors_story ON story_vectors(story_id);
+    """,
 ]
 
 ALERT_STATUSES = ("new", "in_progress", "verified", "informed", "rebutted", "referred", "no_action")
@@ -306,6 +326,7 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=30000")
+        self._story_window = None  # pipelines.stories.Window: story members held in memory (story_candidates)
         self.migrate()
 
     # ------------------------------------------------------------------ plumbing
@@ -550,6 +571,7 @@ class Store:
                  json.dumps(e.topics), json.dumps([p.id for p in e.provinces]), e.risk, int(e.alert),
                  _record_json(doc), now, doc.id),
             )
+            self._save_story_member(c, doc)
             if doc.status != "processed":
                 return result
             if e.model_version:
@@ -649,6 +671,95 @@ class Store:
         sources = {r[0] for r in rows} | ({me[0]} if me else set())
         return (len(rows) + 1, max(1, len(sources)))
 
+    # ------------------------------------------------------------------ story clustering and spread
+    def _save_story_member(self, c: sqlite3.Connection, doc: Document) -> None:
+        """Keep (or withdraw) what ``pipelines.stories`` compares later items with, in the document's
+        transaction: processed originals are story members; copies and failed items are not."""
+        from pipelines.stories import features, item_time, stance_family
+
+        e = doc.enrichment
+        member = doc.status == "processed" and e.duplicate_of is None and bool(e.story_id)
+        held = c.execute("SELECT 1 FROM story_vectors WHERE doc_id=?", (doc.id,)).fetchone()
+        if not member and held is None:
+            return
+        seq = c.execute("SELECT coalesce(max(seq), 0) + 1 FROM story_vectors").fetchone()[0]
+        if not member:
+            c.execute("UPDATE story_vectors SET active=0, seq=? WHERE doc_id=?", (seq, doc.id))
+            return
+        f = features(doc)
+        vec = None if f.embedding is None else f.embedding.astype("<f2").tobytes()
+        c.execute(
+            "INSERT INTO story_vectors (doc_id, story_id, at, seq, active, family, provinces, entities, terms, weights,"
+            " model, vector) VALUES (?,?,?,?,1,?,?,?,?,?,?,?) ON CONFLICT(doc_id) DO UPDATE SET"
+            " story_id=excluded.story_id, at=excluded.at, seq=excluded.seq, active=1, family=excluded.family,"
+            " provinces=excluded.provinces, entities=excluded.entities, terms=excluded.terms,"
+            " weights=excluded.weights, model=excluded.model, vector=excluded.vector",
+            (doc.id, e.story_id, iso(item_time(doc)), seq, stance_family(e.stance), json.dumps(doc.province_ids),
+             json.dumps(sorted(f.entities), ensure_ascii=False), f.terms.astype("<u4").tobytes(),
+             f.weights.astype("<f2").tobytes(), f.model, vec))
+
+    def story_candidates(self, at: datetime, hours: float, exclude_id: int | None = None):
+        """The story members within ``hours`` of ``at`` (``pipelines.stories.Candidates``), for the clustering
+        stage. Members are held in memory from about one window before the first item asked about and
+        brought up to date by change sequence on every call (other processes' writes included); an item
+        older than what is held reloads the window from there (a backfill costs a reload)."""
+        from pipelines.stories import Window
+
+        t, span = at.timestamp(), hours * 3600.0
+        w = self._story_window
+        if w is None or t - span < w.lo:
+            w = self._story_window = Window(t - 1.5 * span)
+            w.seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM story_vectors").fetchone()[0]
+            rows = self.conn.execute("SELECT * FROM story_vectors WHERE at >= ? AND active=1 AND seq <= ?",
+                                     (iso(datetime.fromtimestamp(w.lo, timezone.utc)), w.seq))
+        else:
+            if t - span - w.lo > span:
+                w.compact(t - 1.5 * span)
+            rows = self.conn.execute("SELECT * FROM story_vectors WHERE seq > ? ORDER BY seq", (w.seq,))
+        for r in rows:
+            w.add(_story_row(r))
+            w.seq = max(w.seq, r["seq"])
+        return w.view(t, hours, exclude_id)
+
+    def story_spread(self, story_id: str) -> dict | None:
+        """A story's first source, copies and spread over time: documents per hour and per day (by the
+        item's time: published, else stored), outlets, languages, source types, first and last seen."""
+        story = self.conn.execute("SELECT * FROM stories WHERE id=?", (story_id,)).fetchone()
+        rows = self.conn.execute(
+            "SELECT id, url, title, source_id, source_type, lang, published, created_at, duplicate_of FROM documents"
+            " WHERE story_id=? AND status='processed' ORDER BY coalesce(published, created_at), id",
+            (story_id,)).fetchall()
+        if story is None and not rows:
+            return None
+        hours: dict[str, int] = {}
+        days: dict[str, int] = {}
+        outlets: dict[str, int] = {}
+        langs: dict[str, int] = {}
+        types: dict[str, int] = {}
+        times = []
+        for r in rows:
+            at = r["published"] or r["created_at"]
+            times.append(at)
+            hours[at[:13] + ":00"] = hours.get(at[:13] + ":00", 0) + 1
+            days[at[:10]] = days.get(at[:10], 0) + 1
+            for d, k in ((outlets, r["source_id"]), (langs, r["lang"] or "?"), (types, r["source_type"])):
+                d[k] = d.get(k, 0) + 1
+        first = story["first_doc_id"] if story else (rows[0]["id"] if rows else None)
+        first_row = next((r for r in rows if r["id"] == first), rows[0] if rows else None)
+        copies = sum(1 for r in rows if r["duplicate_of"] is not None)
+        return {
+            "story": story_id, "title": story["title"] if story else (rows[0]["title"] if rows else None),
+            "first_doc_id": first, "first_source": first_row["source_id"] if first_row else None,
+            "first_seen": story["first_seen"] if story else None, "last_seen": story["last_seen"] if story else None,
+            "first_published": min(times) if times else None, "last_published": max(times) if times else None,
+            "documents": len(rows), "copies": copies, "articles": len(rows) - copies,
+            "outlets": outlets, "languages": langs, "source_types": types,
+            "per_hour": dict(sorted(hours.items())), "per_day": dict(sorted(days.items())),
+            "timeline": [{"id": r["id"], "at": r["published"] or r["created_at"], "source_id": r["source_id"],
+                          "source_type": r["source_type"], "lang": r["lang"], "duplicate_of": r["duplicate_of"],
+                          "title": r["title"], "url": r["url"]} for r in rows],
+        }
+
     # ------------------------------------------------------------------ reports and counts
     def add_report(self, kind: str, params: dict, path: str | None) -> int:
         with self.tx() as c:
@@ -686,6 +797,20 @@ class Store:
 def alert_kind(stance: str) -> str:
     """Legitimate criticism and distortion take different review paths (plans-digest take-away 2)."""
     return {"distorting": "distortion", "critical": "local_problem"}.get(stance, "sensitive")
+
+
+def _story_row(r: sqlite3.Row):
+    """A ``story_vectors`` row as a ``pipelines.stories.Row`` (features None when withdrawn)."""
+    import numpy as np
+    from pipelines.stories import Features, Row
+
+    at = datetime.fromisoformat(r["at"]).timestamp()
+    if not r["active"]:
+        return Row(r["doc_id"], r["story_id"], at, None)
+    vec = None if r["vector"] is None else np.frombuffer(r["vector"], dtype="<f2").astype(np.float32)
+    f = Features(np.frombuffer(r["terms"], dtype="<u4"), np.frombuffer(r["weights"], dtype="<f2").astype(np.float32),
+                 frozenset(json.loads(r["entities"])), vec, r["model"])
+    return Row(r["doc_id"], r["story_id"], at, f, r["family"], frozenset(json.loads(r["provinces"])))
 
 
 def _record_json(doc: Document) -> str:
