@@ -59,6 +59,9 @@ def create_app(settings) -> FastAPI:
     env.filters["fromjson"] = json.loads
     gaz = load_gazetteer()
     env.filters["province"] = gaz.label
+    from .manual import make_manual_router, may_submit
+
+    env.globals["may_submit"] = may_submit  # the nav shows "Nhập tin thủ công" to the roles that may use it
 
     def store() -> Store:
         settings.ensure_dirs()
@@ -196,6 +199,7 @@ def create_app(settings) -> FastAPI:
     from .reports_routes import make_reports_router
 
     app.include_router(make_reports_router(settings, store, render))
+    app.include_router(make_manual_router(settings, store, render, hidden_stories))  # hand entry: /submit
 
     @app.get("/healthz")
     def healthz():
