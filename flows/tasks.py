@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from prefect import flow, get_run_logger, task
+from prefect.task_runners import ThreadPoolTaskRunner
 
+from crawlers.crawl import run_crawl
 from crawlers.ingest import poll_source
 from pipelines.runner import ProcessCounts, index_pending, process_batch
 from presswatch.config import load_settings
 from presswatch.index import IndexUnavailable, open_index
-from presswatch.sources import spec_from_row
+from presswatch.sources import CRAWLED_KINDS, spec_from_row
 from presswatch.storage import open_store
 
 
@@ -30,16 +32,42 @@ def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
             "errors": res.errors, "warnings": res.warnings}
 
 
-@flow(name="ingest", log_prints=False)
+CRAWLS_AT_ONCE = 4  # crawl subprocesses of one ingest run (each is one Scrapy process, ~100 MB)
+
+
+@task(name="crawl-source", retries=1, retry_delay_seconds=5)
+def crawl_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
+    """Crawl one sitemap/site/page source in its own subprocess (``crawlers.crawl.run_crawl``)."""
+    settings = load_settings(data_dir, **overrides)
+    with open_store(settings) as store:
+        row = next((r for r in store.sources() if r["id"] == source_id), None)
+    if row is None:
+        return {"source": source_id, "outcome": "error", "new": 0, "items": 0,
+                "errors": [f"source {source_id} not in the store"], "warnings": []}
+    res = run_crawl(row, settings)
+    return {"source": res.source_id, "outcome": res.outcome, "new": res.new, "items": res.items,
+            "errors": res.errors, "warnings": res.warnings}
+
+
+@flow(name="ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=CRAWLS_AT_ONCE))
 def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool = False) -> dict:
-    """Poll every due source (or all of them) and store new items as fetched documents."""
+    """Poll every due feed source and crawl every due sitemap/site/page source (or all of them); store new
+    items as fetched documents. Crawls run in subprocesses, a few at once, while the feeds are polled."""
     logger = get_run_logger()
     overrides = overrides or {}
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
         rows = store.sources(enabled_only=True) if all_sources else store.due_sources()
-    results = [poll_source_task(data_dir, r["id"], overrides) for r in rows]
-    summary = {"sources": len(results), "fetched": sum(r["new"] for r in results),
+    crawl_task = crawl_source_task.with_options(timeout_seconds=settings.crawl_timeout_s + 60)
+    crawls = [(r["id"], crawl_task.submit(data_dir, r["id"], overrides)) for r in rows if r["kind"] in CRAWLED_KINDS]
+    results = [poll_source_task(data_dir, r["id"], overrides) for r in rows if r["kind"] not in CRAWLED_KINDS]
+    for source_id, future in crawls:
+        out = future.result(raise_on_failure=False)
+        if isinstance(out, BaseException) or not isinstance(out, dict):
+            out = {"source": source_id, "outcome": "error", "new": 0, "items": 0,
+                   "errors": [f"source {source_id}: crawl task failed: {out}"], "warnings": []}
+        results.append(out)
+    summary = {"sources": len(results), "crawled": len(crawls), "fetched": sum(r["new"] for r in results),
                "errors": [e for r in results for e in r["errors"]],
                "warnings": [w for r in results for w in r["warnings"]]}
     for e in summary["errors"]:

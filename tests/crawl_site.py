@@ -69,6 +69,7 @@ LISTING_ARTICLES = [  # what the /thoi-su/ listing leads to (the kinh-te one thr
     "/thoi-su/ban-doc-phan-anh-ngap-ung-khu-dan-cu-20261118.html",
     "/kinh-te/xuat-khau-nong-san-bac-ninh-tang-manh-cuoi-nam.html",
 ]
+FEED_ARTICLE = "/thoi-su/ban-doc-phan-anh-ngap-ung-khu-dan-cu-20261118.html"
 LOOP = "/bao-loi/chuyen-huong-vong-lap-khong-dung.html"
 BIG = "/bao-loi/trang-qua-lon-vuot-gioi-han-tai-ve.html"
 FLAKY = "/bao-loi/may-chu-tam-thoi-qua-tai-503.html"
@@ -230,6 +231,12 @@ class CrawlSite:
         if path == SLOW:
             time.sleep(SLOW_SECONDS)
             return _send(h, 200, "text/html; charset=utf-8", "<html><body><p>Quá muộn.</p></body></html>")
+        if path == "/rss/thoi-su.rss":  # a plain feed beside the crawled pages (the flow test polls it)
+            p = FEED_ARTICLE
+            return _send(h, 200, "application/rss+xml", (
+                '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Thời sự</title>'
+                f"<link>{b}/</link><description>Báo Bắc Ninh</description><item><title>{html.escape(ARTICLES[p][0])}"
+                f"</title><link>{b}{p}</link><guid>{b}{p}</guid></item></channel></rss>"))
         if path == JS_PAGE:
             return _send(h, 200, "text/html; charset=utf-8", JS_SHELL)
         if path == "/api/ban-tin.json":
