@@ -591,6 +591,7 @@ from . import cli_reports  # noqa: E402,F401
 from . import cli_users  # noqa: E402,F401
 from . import cli_models  # noqa: E402,F401
 from . import cli_ingest  # noqa: E402,F401
+from . import cli_stories  # noqa: E402,F401
 from . import cli_crawl  # noqa: E402,F401
 
 

@@ -54,7 +54,10 @@ def test_api_document_story_alerts_stats(served):
     doc = c.get(f"/api/documents/{hit['hits'][0]['id']}").json()
     assert doc["topics"] == ["investment_economy"] and doc["text"]
     story = c.get(f"/api/stories/{doc['story']}").json()
-    assert story["copies"] == 2 and story["outlets"] == 2  # the provincial original and its syndicated copy
+    # the provincial original, its syndicated copy and (clustered by the e5 embedding + shared names and
+    # numbers, pipelines/stories.py) the English outlet's report of the same licence
+    assert story["copies"] == 3 and story["outlets"] == 3
+    assert story["spread"]["copies"] == 1 and story["spread"]["languages"] == {"vi": 2, "en": 1}
     alerts = c.get("/api/alerts").json()
     assert any(a["kind"] == "distortion" for a in alerts) and all(isinstance(a["reasons"], list) for a in alerts)
     st = c.get("/api/stats", params={"dimension": "sentiment", "days": 30, "until": "2026-11-21"}).json()

@@ -206,3 +206,25 @@ def test_reprocessing_is_idempotent(kw_store, kw_settings):
     assert tuple(n) == (len(ids), len(ids))
     docs = kw_store.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     assert docs == 2
+
+
+def test_cli_stories_show_prints_the_spread(kw_store, kw_settings):
+    """`presswatch stories show ID --json` prints the spread; an unknown id is a clear error (exit 1)."""
+    import subprocess
+
+    from tests.conftest import cli_env, presswatch_cmd
+
+    ids = _run(kw_store, kw_settings, [_line(a) for a in _events("fire_tu_son")])
+    (sid,) = set(_stories(kw_store, ids))
+    env = cli_env(kw_settings.data_dir)
+    out = subprocess.run(presswatch_cmd() + ["stories", "show", sid, "--json"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    sp = json.loads(out.stdout)
+    assert sp["story"] == sid and sp["documents"] == 3 and sp["languages"] == {"vi": 2, "en": 1}
+    text = subprocess.run(presswatch_cmd() + ["stories", "show", sid], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert text.returncode == 0 and "nguồn đầu tiên" in text.stdout and "Minh Khang" in text.stdout
+    bad = subprocess.run(presswatch_cmd() + ["stories", "show", "s-missing"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 1 and "no such story" in bad.stderr

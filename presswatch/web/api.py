@@ -87,7 +87,8 @@ def make_api_router(settings, store, hidden_stories=None) -> APIRouter:
         row["text"] = doc.extraction.text
         return row
 
-    @router.get("/stories/{story_id}", summary="All copies of a story, first first")
+    @router.get("/stories/{story_id}", summary="All documents of a story (copies and other outlets' articles, "
+                                              "first first) and its spread over time")
     def story(request: Request, story_id: str):
         with store() as st:
             if story_id in hidden(st, request):
@@ -95,9 +96,12 @@ def make_api_router(settings, store, hidden_stories=None) -> APIRouter:
             rows = [dict(r) for r in st.conn.execute(
                 "SELECT id, url, title, source_id, source_type, lang, published, duplicate_of, risk, created_at"
                 " FROM documents WHERE story_id=? AND status='processed' ORDER BY id", (story_id,))]
+            spread = st.story_spread(story_id) if rows else None
         if not rows:
             raise HTTPException(404, "not found")
-        return {"story": story_id, "copies": len(rows), "outlets": len({r["source_id"] for r in rows}), "documents": rows}
+        spread.pop("timeline", None)  # the same documents as "documents"
+        return {"story": story_id, "copies": len(rows), "outlets": len({r["source_id"] for r in rows}), "documents": rows,
+                "spread": spread}
 
     @router.get("/alerts", summary="Alerts (optionally by status)")
     def alerts(request: Request, status: str | None = None, limit: int = Query(100, ge=1, le=1000)):
