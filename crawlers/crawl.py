@@ -159,8 +159,24 @@ class StoreSink:
         {"error": self.errors, "skipped": self.skipped}.get(kind, self.warnings).append(message)
 
 
-def scrapy_settings(spec: SourceSpec, settings, browser_problems: list[str]) -> dict:
-    """The Scrapy settings of one crawl; raises ``CrawlSetupError`` when ``render_js`` cannot work here."""
+def check_js_ready(spec: SourceSpec) -> None:
+    """Raise ``CrawlSetupError`` (with the install command) when ``render_js`` cannot work here."""
+    try:
+        import scrapy_playwright  # noqa: F401
+    except ImportError as exc:
+        raise CrawlSetupError(
+            f"source {spec.id} has render_js: true but scrapy-playwright is not installed; install the "
+            "JavaScript extra with pip install -e '.[js]' (and Debian's chromium with scripts/system-deps.sh), "
+            "or set render_js: false") from exc
+    if not os.access(CHROMIUM, os.X_OK):
+        raise CrawlSetupError(
+            f"source {spec.id} has render_js: true but {CHROMIUM} is missing; install Debian's chromium with "
+            "scripts/system-deps.sh (apt-get install chromium), or set render_js: false")
+
+
+def scrapy_settings(spec: SourceSpec, settings, browser_problems: list[str], proxy_url: str | None = None) -> dict:
+    """The Scrapy settings of one crawl. With ``render_js``, chromium sends all its traffic through the
+    guard proxy at ``proxy_url`` (``crawlers.browser_proxy``), loopback included."""
     timeout = float(settings.fetch_timeout_s)
     crawl_limit = float(settings.crawl_timeout_s)
     s = {
@@ -191,18 +207,10 @@ def scrapy_settings(spec: SourceSpec, settings, browser_problems: list[str]) -> 
         "PRESSWATCH_ALLOW_PRIVATE_HOSTS": list(settings.allow_private_hosts),
     }
     if spec.render_js:
-        try:
-            import scrapy_playwright  # noqa: F401
-        except ImportError as exc:
-            raise CrawlSetupError(
-                f"source {spec.id} has render_js: true but scrapy-playwright is not installed; install the "
-                "JavaScript extra with pip install -e '.[js]' (and Debian's chromium with scripts/system-deps.sh), "
-                "or set render_js: false") from exc
-        if not os.access(CHROMIUM, os.X_OK):
-            raise CrawlSetupError(
-                f"source {spec.id} has render_js: true but {CHROMIUM} is missing; install Debian's chromium with "
-                "scripts/system-deps.sh (apt-get install chromium), or set render_js: false")
-        from .spiders import browser_request_guard
+        check_js_ready(spec)
+        if not proxy_url:
+            raise CrawlSetupError("render_js needs the browser guard proxy (crawlers.browser_proxy)")
+        from .spiders import browser_skip_request
 
         handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
         s.update({
@@ -210,10 +218,12 @@ def scrapy_settings(spec: SourceSpec, settings, browser_problems: list[str]) -> 
             "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS,
-                                          "timeout": timeout * 1000},
+                                          "timeout": timeout * 1000,
+                                          # "<-loopback>": loopback addresses go through the proxy as well
+                                          "proxy": {"server": proxy_url, "bypass": "<-loopback>"}},
             "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout * 1000,
             "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": int(settings.crawl_concurrency_per_domain),
-            "PLAYWRIGHT_ABORT_REQUEST": browser_request_guard(tuple(settings.allow_private_hosts), browser_problems),
+            "PLAYWRIGHT_ABORT_REQUEST": browser_skip_request,
         })
     return s
 
@@ -231,10 +241,17 @@ def crawl_here(spec: SourceSpec, settings) -> dict:
     res = CrawlResult(spec.id, "ok")
     with open_store(settings) as store:
         browser_problems: list[str] = []
+        proxy = None
         try:
             if spec.kind not in CRAWLED_KINDS:
                 raise CrawlSetupError(f"kind {spec.kind!r} is not crawled (crawled kinds: {', '.join(CRAWLED_KINDS)})")
-            conf = scrapy_settings(spec, settings, browser_problems)
+            if spec.render_js:
+                check_js_ready(spec)
+                from .browser_proxy import GuardProxy
+
+                proxy = GuardProxy(tuple(settings.allow_private_hosts), browser_problems,
+                                   float(settings.fetch_timeout_s)).start()
+            conf = scrapy_settings(spec, settings, browser_problems, proxy.url if proxy else None)
         except CrawlSetupError as exc:
             res.outcome, res.errors = "error", [f"source {spec.id}: {exc}"]
             store.record_poll(spec.id, spec.url, "error", error=str(exc))
@@ -244,7 +261,11 @@ def crawl_here(spec: SourceSpec, settings) -> dict:
         process = CrawlerProcess(conf)
         crawler = process.create_crawler(spider)
         process.crawl(crawler, spec=spec.model_dump(mode="json"), sink=sink)
-        process.start()
+        try:
+            process.start()
+        finally:
+            if proxy is not None:
+                proxy.stop()
         stats = crawler.stats.get_stats() if crawler.stats else {}
         reason = stats.get("finish_reason")
         res.pages = int(stats.get("response_received_count", 0))

@@ -16,12 +16,12 @@ Network policy (``presswatch.netguard``): ``NetGuardMiddleware`` checks every re
 sitemaps, and each redirect hop, since Scrapy sends a redirect back through the downloader
 middlewares — and ``GuardedResolver`` checks the address each connection is actually made to (a DNS
 answer that changes after the check cannot reach an internal address). Environment proxies are off.
-With ``render_js`` the page is loaded by chromium through scrapy-playwright: every request the browser
-makes goes through ``browser_request_guard`` (refused ones are aborted; images, media and fonts are not
-loaded), and the rendered page's final URL and size are checked again before it is kept."""
+With ``render_js`` the page is loaded by chromium through scrapy-playwright, and every request the
+browser makes — each redirect hop and sub-resource — goes through the guard proxy
+(``crawlers.browser_proxy``); images, media and fonts are not loaded; the rendered page's final URL and
+size are checked again before it is kept."""
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
 from datetime import datetime
@@ -97,7 +97,8 @@ def describe_failure(failure, settings) -> tuple[str, str]:
         retried = " (after retries)" if r.status in settings.getlist("RETRY_HTTP_CODES") else ""
         return "error", f"{url}: HTTP {r.status}{retried}"
     if isinstance(exc, Refused):
-        return "error", str(exc)
+        hop = failure.request.url if request is not None else url
+        return "error", str(exc) if hop == url else f"{url}: redirect refused: {exc}"
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
         if "robots.txt" in text:
@@ -147,8 +148,11 @@ class NetGuardMiddleware:
 
     def process_response(self, request, response, spider=None):
         if "playwright" in response.flags:
-            if response.url != request.url:
-                self._check(response.url)  # the browser followed a redirect by itself
+            if response.url != request.url:  # the browser followed a redirect (each hop passed the proxy)
+                try:
+                    self._check(response.url)
+                except Refused as exc:
+                    raise Refused(f"{request.url}: redirected to a refused address ({exc})") from exc
             if self.maxsize and len(response.body) > self.maxsize:
                 raise Refused(f"{request.url}: rendered page over the {self.maxsize}-byte cap; not kept")
         return response
@@ -179,23 +183,11 @@ class GuardedResolver(CachingThreadedResolver):
         return address
 
 
-def browser_request_guard(allow: tuple[str, ...], problems: list[str]):
-    """scrapy-playwright ``PLAYWRIGHT_ABORT_REQUEST``: abort what the page does not need for its text
-    (images, media, fonts) and every request the URL policy refuses (noted in ``problems``)."""
-
-    async def abort(request) -> bool:
-        if request.resource_type in ("image", "media", "font"):
-            return True
-        if request.url.startswith(("data:", "blob:")):
-            return False
-        try:
-            await asyncio.to_thread(check_url, request.url, allow)
-        except (BlockedURL, ConnectionError) as exc:
-            problems.append(f"browser request refused: {exc}")
-            return True
-        return False
-
-    return abort
+async def browser_skip_request(request) -> bool:
+    """scrapy-playwright ``PLAYWRIGHT_ABORT_REQUEST``: images, media and fonts are not loaded (the text
+    does not need them). The URL policy for the browser is the guard proxy's (``crawlers.browser_proxy``):
+    interception here sees only the first URL of a redirect chain."""
+    return request.resource_type in ("image", "media", "font")
 
 
 # ----------------------------------------------------------------------------- spiders

@@ -74,7 +74,10 @@ LOOP = "/bao-loi/chuyen-huong-vong-lap-khong-dung.html"
 BIG = "/bao-loi/trang-qua-lon-vuot-gioi-han-tai-ve.html"
 FLAKY = "/bao-loi/may-chu-tam-thoi-qua-tai-503.html"
 SLOW = "/bao-loi/may-chu-tra-loi-rat-cham-qua-han.html"
+TO_PRIVATE = "/bao-loi/chuyen-huong-den-dia-chi-noi-bo-20261120.html"  # redirects to a private address
+PRIVATE_TARGET = "http://10.255.255.1/quan-tri/bai-viet-noi-bo.html"
 JS_PAGE = "/js/ban-tin-chi-hien-khi-chay-javascript.html"
+JS_REDIRECT = "/js/chuyen-huong-vao-mang-noi-bo.html"  # redirects to a private address (in the browser too)
 JS_TEXT = "Đoàn công tác của tỉnh Bắc Ninh làm việc với các nhà đầu tư Hàn Quốc về dự án khu công nghệ cao"
 BIG_BYTES = 300_000
 SLOW_SECONDS = 3.0
@@ -141,6 +144,7 @@ class CrawlSite:
     def __init__(self) -> None:
         self.requests: list[str] = []
         self.hits: dict[str, int] = {}
+        self.connection: dict[str, str] = {}  # the last Connection header per path ("close": via the guard proxy)
         self._lock = threading.Lock()
         site = self
 
@@ -155,6 +159,7 @@ class CrawlSite:
                 with site._lock:
                     site.requests.append(path)
                     site.hits[path] = n = site.hits.get(path, 0) + 1
+                    site.connection[path] = self.headers.get("Connection", "")
                 site._serve(self, path, n)
 
         self.server = _Server(("127.0.0.1", 0), Handler)
@@ -218,11 +223,14 @@ class CrawlSite:
         if path in ("/lien-he.html", "/gioi-thieu.html", "/tag/dinh-cong", "/"):
             return _send(h, 200, "text/html; charset=utf-8", listing_html("Trang", []))
         if path == "/bao-loi/":
-            links = [(LOOP, "Vòng lặp"), (BIG, "Quá lớn"), (FLAKY, "503 rồi 200"), (SLOW, "Chậm")]
+            links = [(LOOP, "Vòng lặp"), (BIG, "Quá lớn"), (FLAKY, "503 rồi 200"), (SLOW, "Chậm"),
+                     (TO_PRIVATE, "Chuyển hướng vào mạng nội bộ")]
             return _send(h, 200, "text/html; charset=utf-8", listing_html("Các trang lỗi", links))
         if path in (LOOP, LOOP.replace(".html", "-2.html")):
             other = LOOP.replace(".html", "-2.html") if path == LOOP else LOOP
             return _send(h, 302, "text/html", "", {"Location": other})
+        if path in (TO_PRIVATE, JS_REDIRECT):
+            return _send(h, 302, "text/html", "", {"Location": PRIVATE_TARGET})
         if path == BIG:
             return _send(h, 200, "text/html; charset=utf-8",
                          "<html><body><p>" + "Trang rất lớn. " * (BIG_BYTES // 15) + "</p></body></html>")
@@ -237,6 +245,9 @@ class CrawlSite:
                 '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Thời sự</title>'
                 f"<link>{b}/</link><description>Báo Bắc Ninh</description><item><title>{html.escape(ARTICLES[p][0])}"
                 f"</title><link>{b}{p}</link><guid>{b}{p}</guid></item></channel></rss>"))
+        if path == "/js/":
+            return _send(h, 200, "text/html; charset=utf-8", listing_html(
+                "Bản tin", [(JS_PAGE, "Bản tin"), (JS_REDIRECT, "Chuyển hướng vào mạng nội bộ")]))
         if path == JS_PAGE:
             return _send(h, 200, "text/html; charset=utf-8", JS_SHELL)
         if path == "/api/ban-tin.json":

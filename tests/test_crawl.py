@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from crawl_site import (ARTICLES, BIG, FEED_ARTICLE, FLAKY, JS_PAGE, JS_TEXT, LISTING_ARTICLES, LOOP,
-                        SITEMAP_ARTICLES, SLOW, CrawlSite)
+from crawl_site import (ARTICLES, BIG, FEED_ARTICLE, FLAKY, JS_PAGE, JS_REDIRECT, JS_TEXT, LISTING_ARTICLES, LOOP,
+                        PRIVATE_TARGET, SITEMAP_ARTICLES, SLOW, TO_PRIVATE, CrawlSite)
 from conftest import cli_env, presswatch_cmd
 from crawlers.crawl import CHROMIUM, run_crawl
 from crawlers.spiders import GuardedResolver, is_article_url, parse_sitemap
@@ -106,6 +106,8 @@ def test_bad_pages_give_readable_errors_and_the_crawl_goes_on(site, cs):
     assert f"{site.url(BIG)}: response over the 200000-byte cap; not kept" in errors
     assert f"{site.url(SLOW)}: timed out after 1 s" in errors
     assert site.requested(SLOW) == 3  # the first try and two retries
+    assert (f"{site.url(TO_PRIVATE)}: redirect refused: {PRIVATE_TARGET}: 10.255.255.1 resolves to internal "
+            "address 10.255.255.1; refused") in errors
     # 503 first, 200 on the retry: stored
     assert site.requested(FLAKY) == 2 and set(stored(cs)) == urls(site, [FLAKY])
     assert polls(cs, "bbn-errors")[-1]["outcome"] == "ok"
@@ -163,9 +165,11 @@ def _js_ready() -> str | None:
 def test_javascript_only_page_has_its_text_only_when_rendered(site, tmp_path):
     plain = make_settings(tmp_path / "plain")
     rendered = make_settings(tmp_path / "js", fetch_timeout_s=15)
+    results = {}
     for s, js in ((plain, False), (rendered, True)):
-        res = run_crawl(register(s, id="bbn-js", kind="page", url=site.url(JS_PAGE), render_js=js), s)
-        assert res.outcome == "ok" and res.new == 1, res.errors
+        results[js] = run_crawl(register(s, id="bbn-js", kind="site", url=site.url("/js/"), render_js=js), s)
+        assert results[js].outcome == "ok" and results[js].new == 1, results[js].errors
+        assert set(stored(s)) == urls(site, [JS_PAGE])
     with open_store(plain) as st:
         raw = st.load(next(iter(stored(plain).values()))).fetch.raw_bytes().decode("utf-8")
     assert JS_TEXT not in raw and "Đang tải" in raw
@@ -173,6 +177,13 @@ def test_javascript_only_page_has_its_text_only_when_rendered(site, tmp_path):
         doc = st.load(next(iter(stored(rendered).values())))
     assert JS_TEXT in doc.fetch.raw_bytes().decode("utf-8")
     assert site.requested("/api/ban-tin.json") == 1  # fetched by the page's script, in chromium only
+    # chromium's requests, loopback included, went through the guard proxy (it forwards with Connection: close)
+    assert site.connection[JS_PAGE] == site.connection["/api/ban-tin.json"] == "close"
+    # a redirect to a private address is refused on both paths; chromium follows redirects by itself, and
+    # the guard proxy is what refuses that hop
+    assert f"{site.url(JS_REDIRECT)}: redirect refused: {PRIVATE_TARGET}" in "\n".join(results[False].errors)
+    assert f"{site.url(JS_REDIRECT)}: redirected to a refused address" in "\n".join(results[True].errors)
+    assert any(f"browser request refused: {PRIVATE_TARGET}" in w for w in results[True].warnings)
 
 
 def test_render_js_without_scrapy_playwright_fails_with_the_install_command(site, cs, tmp_path, monkeypatch):
