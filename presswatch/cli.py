@@ -257,15 +257,18 @@ def sources_list(ctx, as_json):
 @sources.command("add")
 @click.option("--id", "sid", required=True)
 @click.option("--name", required=True)
-@click.option("--kind", required=True, type=click.Choice(["rss", "atom", "jsonfeed", "sitemap", "site", "social"]))
+@click.option("--kind", required=True, type=click.Choice(["rss", "atom", "jsonfeed", "sitemap", "site", "page", "social",
+                                                          "telegram", "facebook"]))
 @click.option("--url", required=True)
 @click.option("--source-type", required=True)
 @click.option("--language", default="vi")
 @click.option("--province", "provinces", multiple=True)
 @click.option("--trust-tier", default=3, type=int)
 @click.option("--poll-minutes", default=15, type=int)
+@click.option("--platform", type=click.Choice(["youtube", "telegram", "facebook", "reddit", "mastodon", "forum",
+                                              "other"]), help="Social sources: which platform.")
 @click.pass_context
-def sources_add(ctx, sid, name, kind, url, source_type, language, provinces, trust_tier, poll_minutes):
+def sources_add(ctx, sid, name, kind, url, source_type, language, provinces, trust_tier, poll_minutes, platform):
     """Add a source to DATA_DIR/sources.yaml (created from the starter list if absent) and register it."""
     import yaml
 
@@ -275,7 +278,8 @@ def sources_add(ctx, sid, name, kind, url, source_type, language, provinces, tru
     s = _settings(ctx)
     try:
         spec = SourceSpec(id=sid, name=name, kind=kind, url=url, source_type=source_type, language=language,
-                          provinces=list(provinces), trust_tier=trust_tier, poll_minutes=poll_minutes)
+                          provinces=list(provinces), trust_tier=trust_tier, poll_minutes=poll_minutes,
+                          platform=platform)
     except ValidationError as exc:
         raise click.ClickException("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     path = s.data_dir / "sources.yaml"

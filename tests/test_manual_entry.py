@@ -226,6 +226,17 @@ def test_web_form_url_errors_keep_what_was_typed(web, pages):
     assert "Công nhân KCN Quang Châu ngừng việc" in page.text and "labour" in page.text
     assert _count(web) == n + 1
 
+    long = _submit(c, title="Bài dài", text="chữ " * 6000)
+    assert long.status_code == 400 and "quá giới hạn 20000" in long.text and "chữ chữ" in long.text
+    # pasted text with its original address, then the address alone: the same item, nothing fetched
+    seen = len(pages.requests)
+    pasted = _submit(c, url=f"{pages.base}/bai-khac.html", title="Bài dán kèm địa chỉ gốc",
+                     text="Người dân Tuyên Quang phản ánh đường ĐT 176 xuống cấp nghiêm trọng.")
+    assert pasted.status_code == 303 and "state=new" in pasted.headers["location"]
+    alone = _submit(c, url=f"{pages.base}/bai-khac.html?utm_source=fb")
+    assert alone.headers["location"] == pasted.headers["location"].replace("state=new", "state=existing")
+    assert pages.requests[seen:] == [] and _count(web) == n + 2
+
 
 def test_web_form_needs_csrf_same_origin_and_a_monitoring_role(web):
     c = _client(web, "monitor")

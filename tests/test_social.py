@@ -253,3 +253,21 @@ def test_title_from_text_and_plain_feeds_unchanged():
            b"<link>https://e.org/1</link><description>&lt;b&gt;T\xc3\xb3m&lt;/b&gt;</description></item></channel></rss>")
     e = parse_feed(rss).entries[0]  # a news feed (not social) keeps its HTML for the extraction stage
     assert (e.title, e.summary, e.content) == ("Tin", "<b>Tóm</b>", "")
+
+
+def test_cli_registers_a_telegram_channel_with_its_platform(tmp_path):
+    import subprocess
+
+    import yaml
+
+    from tests.conftest import cli_env, presswatch_cmd
+
+    d = tmp_path / "d"
+    r = subprocess.run([*presswatch_cmd(), "sources", "add", "--id", "tg-demo", "--name", "Kênh demo", "--kind",
+                        "telegram", "--platform", "telegram", "--url", "https://t.me/tinnong_bacninh_demo",
+                        "--source-type", "social", "--trust-tier", "4"],
+                       capture_output=True, text=True, timeout=60, env=cli_env(d))
+    assert r.returncode == 0, r.stderr
+    entry = next(e for e in yaml.safe_load((d / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+                 if e["id"] == "tg-demo")
+    assert (entry["kind"], entry["platform"], entry["trust_tier"]) == ("telegram", "telegram", 4)

@@ -36,7 +36,8 @@ MT = {
            "existing": "Tin này đã có trong hệ thống; không có gì thay đổi.", "status": "Trạng thái xử lý",
            "open": "Xem toàn bộ tin", "alert": "Cảnh báo", "again": "Nhập tin khác", "warnings": "Lưu ý",
            "denied": "Vai trò của bạn không được nhập tin thủ công.", "duplicate_of": "Bản sao của tin",
-           "need": "Nhập đường dẫn, hoặc tiêu đề và nội dung."},
+           "need": "Nhập đường dẫn, hoặc tiêu đề và nội dung.",
+           "too_long": "Nội dung dài {n} ký tự, quá giới hạn " + f"{MAX_TEXT}" + "; hãy rút gọn (giữ phần chính)."},
     "en": {"heading": "Enter an item by hand", "intro": "Paste a link a collaborator sent, or paste the text "
            "(title and text). It is processed at once like crawled items: extraction, classification, risk, "
            "alerts.", "url": "Link (URL)", "url_hint": "A link alone is fetched and extracted. With text, the "
@@ -47,7 +48,8 @@ MT = {
            "new": "Stored and processed.", "existing": "This item is already stored; nothing changed.",
            "status": "Processing status", "open": "Open the whole item", "alert": "Alert", "again": "Enter another",
            "warnings": "Notes", "denied": "Your role cannot enter items.", "duplicate_of": "Copy of item",
-           "need": "Give a link, or a title and the text."},
+           "need": "Give a link, or a title and the text.",
+           "too_long": "The text is {n} characters, over the limit of " + f"{MAX_TEXT}" + "; shorten it."},
 }
 SOURCE_TYPE_LABELS = {
     "provincial_press": ("Báo chí địa phương", "Provincial press"), "national_press": ("Báo chí trung ương",
@@ -92,9 +94,10 @@ def make_manual_router(settings, store, render, hidden_stories) -> APIRouter:
         if not may_submit(user):
             return refuse(request, lang)
         values = {k: _f(request, k) for k in FIELDS}
-        values["text"] = values["text"][:MAX_TEXT]
         if not values["url"].strip() and not (values["title"].strip() or values["text"].strip()):
             return form_page(request, lang, values, MT[lang]["need"], 400)
+        if len(values["text"]) > MAX_TEXT:
+            return form_page(request, lang, values, MT[lang]["too_long"].format(n=len(values["text"])), 400)
         with store() as st:
             try:
                 res = add_item(st, settings, values, actor=user.username, role=user.role, channel="web")
