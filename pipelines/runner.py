@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from models.classifier import classify, get_classifier
 from presswatch.index import IndexDoc
 from presswatch.record import Document
+from presswatch.storage import StorageFull, disk_full
 
 from .dedup import dedup, signature
 from .extract import extract
@@ -126,14 +127,15 @@ def _process_one(store, policy, clf, doc: Document, err, classification, counts:
             raise err
         doc = run_stages(doc, store, policy, clf, prepared=True, classification=classification)
     except Exception as exc:  # a bad document must not stop the batch
+        if (full := disk_full(exc)) is not None:  # a full disk is not the document's fault: it stays fetched
+            raise StorageFull(full.filename, full) from exc
         log.exception("document %s failed", doc_id)
         doc.status, doc.status_note = "failed", f"{type(exc).__name__}: {exc}"
         counts.errors.append(f"document {doc_id} ({doc.url}): {doc.status_note}")
-    outcome = store.save_processed(doc)
+    sig = None
     if doc.status == "processed" and doc.enrichment.duplicate_of is None:
         sig = signature(doc.extraction.text)  # cached from the dedup stage
-        if sig is not None:
-            store.save_signature(doc.id, sig)
+    outcome = store.save_processed(doc, signature=sig)  # one transaction with the document
     after_save(store, policy, doc, outcome)
     counts.processed += 1
     if doc.status == "processed":

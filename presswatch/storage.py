@@ -6,12 +6,15 @@ The search index is derived from this store and can always be rebuilt from it (`
 """
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
+
+import click
 
 from . import audit
 from .record import Document, Enrichment, Extraction, Fetch, SourceRef, utcnow
@@ -301,6 +304,43 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+# SQLite's answers to a write that does not fit: the disk (or the database's size limit) is full
+# (SQLITE_FULL), or the write itself failed (ENOSPC/EFBIG from the OS, a file size limit, a failing disk).
+_FULL_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE",
+                "SQLITE_IOERR_SHMSIZE")
+
+
+class StorageFull(click.ClickException):
+    """A write to the store did not fit on the disk. The transaction was rolled back whole, so nothing
+    half-written remains; the message says what to do. A ``ClickException`` so that every command prints
+    it without a traceback, wherever it is raised (also through Prefect); exit status 75 (EX_TEMPFAIL:
+    run again later)."""
+
+    exit_code = 75
+
+    def __init__(self, path, exc: BaseException):
+        self.path = path
+        where = path or "ổ đĩa / the disk"
+        super().__init__(
+            f"Ổ đĩa hoặc cơ sở dữ liệu đã đầy: không ghi được vào {where} ({exc}). Không mất dữ liệu: thay đổi "
+            "đang ghi dở đã được huỷ trọn vẹn. Hãy giải phóng dung lượng (ví dụ `presswatch prune "
+            "--raw-older-than 365`) hoặc chuyển thư mục dữ liệu sang ổ lớn hơn, rồi chạy lại lệnh: lần chạy sau "
+            "xử lý tiếp phần còn lại. / The disk or database is full: could not write to "
+            f"{where} ({exc}). Nothing is lost: the unfinished write was rolled back whole. Free space (e.g. "
+            "`presswatch prune --raw-older-than 365`) or move the data directory to a larger disk, then run the "
+            "command again: the next run catches up.")
+
+
+def disk_full(exc: BaseException) -> OSError | None:
+    """The OSError of a full disk or file size limit behind ``exc`` (itself or a cause), else None."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
 ALERT_STATUSES = ("new", "in_progress", "verified", "informed", "rebutted", "referred", "no_action")
 
 
@@ -341,14 +381,26 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction; a full disk rolls it back whole and raises ``StorageFull``."""
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", None) in _FULL_ERRORS:
+                raise StorageFull(self.path, exc) from exc
             raise
-        else:
-            self.conn.execute("COMMIT")
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -550,12 +602,12 @@ class Store:
     def save_signature(self, doc_id: int, sig) -> None:
         """Index an original's MinHash signature for near-duplicate lookups (idempotent)."""
         with self.tx() as c:
-            c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (doc_id,))
-            c.execute("INSERT OR REPLACE INTO doc_minhash (doc_id, sig) VALUES (?,?)", (doc_id, sig.values))
-            c.executemany("INSERT INTO minhash_bands (band, doc_id) VALUES (?,?)", [(b, doc_id) for b in sig.bands])
+            _write_signature(c, doc_id, sig)
 
-    def save_processed(self, doc: Document) -> dict:
-        """Write a processed (or dropped/failed) document with its classification, story and alert, atomically.
+    def save_processed(self, doc: Document, signature=None) -> dict:
+        """Write a processed (or dropped/failed) document with its classification, story and alert, atomically
+        — and, for an original, its MinHash ``signature``: in the same transaction, so that a crash or a full
+        disk cannot leave a processed original that later copies would not find.
 
         Returns what happened: {"alert_id": ..., "new_alert": bool}."""
         e = doc.enrichment
@@ -574,6 +626,8 @@ class Store:
             self._save_story_member(c, doc)
             if doc.status != "processed":
                 return result
+            if signature is not None:
+                _write_signature(c, doc.id, signature)
             if e.model_version:
                 c.execute(
                     "INSERT INTO classifications (doc_id, model_version, topics, subtopics, sentiment, stance, scores,"
@@ -710,12 +764,14 @@ class Store:
         if w is None or t - span < w.lo:
             w = self._story_window = Window(t - 1.5 * span)
             w.seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM story_vectors").fetchone()[0]
-            rows = self.conn.execute("SELECT * FROM story_vectors WHERE at >= ? AND active=1 AND seq <= ?",
+            rows = self.conn.execute("SELECT v.*, d.lang FROM story_vectors v JOIN documents d ON d.id=v.doc_id"
+                                     " WHERE v.at >= ? AND v.active=1 AND v.seq <= ?",
                                      (iso(datetime.fromtimestamp(w.lo, timezone.utc)), w.seq))
         else:
             if t - span - w.lo > span:
                 w.compact(t - 1.5 * span)
-            rows = self.conn.execute("SELECT * FROM story_vectors WHERE seq > ? ORDER BY seq", (w.seq,))
+            rows = self.conn.execute("SELECT v.*, d.lang FROM story_vectors v JOIN documents d ON d.id=v.doc_id"
+                                     " WHERE v.seq > ? ORDER BY v.seq", (w.seq,))
         for r in rows:
             w.add(_story_row(r))
             w.seq = max(w.seq, r["seq"])
@@ -794,6 +850,12 @@ class Store:
             yield self.load(doc_id, with_raw=False)
 
 
+def _write_signature(c: sqlite3.Connection, doc_id: int, sig) -> None:
+    c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (doc_id,))
+    c.execute("INSERT OR REPLACE INTO doc_minhash (doc_id, sig) VALUES (?,?)", (doc_id, sig.values))
+    c.executemany("INSERT INTO minhash_bands (band, doc_id) VALUES (?,?)", [(b, doc_id) for b in sig.bands])
+
+
 def alert_kind(stance: str) -> str:
     """Legitimate criticism and distortion take different review paths (plans-digest take-away 2)."""
     return {"distorting": "distortion", "critical": "local_problem"}.get(stance, "sensitive")
@@ -810,7 +872,7 @@ def _story_row(r: sqlite3.Row):
     vec = None if r["vector"] is None else np.frombuffer(r["vector"], dtype="<f2").astype(np.float32)
     f = Features(np.frombuffer(r["terms"], dtype="<u4"), np.frombuffer(r["weights"], dtype="<f2").astype(np.float32),
                  frozenset(json.loads(r["entities"])), vec, r["model"])
-    return Row(r["doc_id"], r["story_id"], at, f, r["family"], frozenset(json.loads(r["provinces"])))
+    return Row(r["doc_id"], r["story_id"], at, f, r["family"], frozenset(json.loads(r["provinces"])), r["lang"])
 
 
 def _record_json(doc: Document) -> str:
