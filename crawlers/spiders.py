@@ -293,6 +293,11 @@ class SiteSpider(_CrawlSpider):
 class SitemapSpider(_CrawlSpider):
     name = "presswatch-sitemap"
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pending = 0  # sitemaps named by robots.txt (or guessed) not answered yet
+        self.failed_sitemaps: list[str] = []
+
     async def start(self):
         url = self.start_url
         path = urlsplit(url).path.lower()
@@ -332,16 +337,13 @@ class SitemapSpider(_CrawlSpider):
         for g in SITEMAP_GUESSES:
             yield self._sitemap_request(urljoin(self.start_url, g), guess=True)
 
-    pending = 0
-    failed_sitemaps: list[str]
-
     def on_sitemap_error(self, failure):
         kind, message = describe_failure(failure, self.settings)
         request = failure.request
         if request.meta.get("pw_start"):
             self.sink.problem(kind, f"sitemap {message}", start=True)
             return
-        self.failed_sitemaps = getattr(self, "failed_sitemaps", []) + [message]
+        self.failed_sitemaps.append(message)
         self.pending -= 1
         if self.pending <= 0 and not self.sink.started:
             self.sink.problem("error", "no sitemap could be read (" + "; ".join(self.failed_sitemaps)

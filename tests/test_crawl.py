@@ -199,6 +199,14 @@ def test_render_js_without_scrapy_playwright_fails_with_the_install_command(site
     assert polls(cs, "bbn-nojs")[-1]["outcome"] == "error"
 
 
+def test_a_crawl_over_its_time_limit_is_killed_and_recorded(site, cs):
+    spec = register(cs, id="bbn-slow", kind="page", url=site.url(SLOW))  # the page alone takes 3 x 1 s
+    res = run_crawl(spec, cs, timeout_s=0.5)
+    assert res.outcome == "error" and "crawl stopped after 0.5 s (crawl_timeout_s)" in res.errors[0]
+    last = polls(cs, "bbn-slow")[-1]
+    assert last["outcome"] == "error" and "crawl stopped" in last["error"]
+
+
 def test_ingest_flow_routes_site_sources_to_the_crawl_task(prefect_harness, site, cs):
     from flows.tasks import ingest_flow
 
