@@ -4,6 +4,7 @@ private-address policy, readable errors that keep what was typed, CSRF and escap
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,15 +121,28 @@ def test_cli_add_url_is_fetched_through_the_guard(tmp_path, pages):
     assert "Already stored (nothing changed): document #1" in again.stdout
     assert pages.requests[seen:] == ["/bai-viet.html?utm_source=zalo"]  # the second entry did not fetch again
 
-    for path, message in (("/missing", "HTTP 404"), ("/login-wall", "no text could be extracted"),
-                          ("/file.pdf", "not a web page (application/pdf)")):
-        bad = _pw(d, "add", "--url", pages.base + path, PRESSWATCH_ALLOW_PRIVATE_HOSTS="127.0.0.1")
-        assert bad.returncode == 1 and message in bad.stderr, bad.stderr
+    bad = _pw(d, "add", "--url", pages.base + "/login-wall", PRESSWATCH_ALLOW_PRIVATE_HOSTS="127.0.0.1")
+    assert bad.returncode == 1 and "no text could be extracted" in bad.stderr and "paste the text" in bad.stderr
     usage = _pw(d, "add", "--title", "x")
     assert usage.returncode == 2 and "--url URL" in usage.stderr
     import sqlite3
 
     assert sqlite3.connect(d / "presswatch.db").execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+
+
+def test_service_refuses_unusable_links_before_storing_anything(store, settings, pages):
+    from presswatch.service import ItemError, add_item
+
+    for url, message, vi in ((pages.base + "/missing", "HTTP 404", "không tải được"),
+                             (pages.base + "/file.pdf", "not a web page (application/pdf)", "không phải trang web"),
+                             ("ftp://example.org/x", "not a web address", "không phải địa chỉ web"),
+                             ("http://169.254.169.254/latest/meta-data/", "internal address", "không tải được")):
+        with pytest.raises(ItemError, match=re.escape(message)) as exc:
+            add_item(store, settings, {"url": url}, actor="t")
+        assert vi in exc.value.vi
+    with pytest.raises(ItemError, match="source_type 'tabloid' unknown"):
+        add_item(store, settings, {"title": "T", "text": "N", "source_type": "tabloid"}, actor="t")
+    assert store.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
 
 
 # ------------------------------------------------------------------------------------------------ web
