@@ -38,6 +38,7 @@ class FeedResult:
     version: str
     entries: list[FeedEntry]
     warnings: list[str] = field(default_factory=list)
+    older: str | None = None  # a paged source's link to its previous page (Telegram's ?before=)
 
 
 def _struct_dt(st) -> datetime | None:

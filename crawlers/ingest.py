@@ -17,7 +17,7 @@ from presswatch.urls import canonical_url
 from .feeds import FeedEntry, FeedError, parse_feed
 from .http import FetchError, get
 from .polling import parse_retry_after
-from .social import SocialError, parse_social, poll_address
+from .social import SocialError, parse_social, poll_address, read_older_pages
 
 log = logging.getLogger("presswatch.ingest")
 
@@ -90,6 +90,8 @@ def poll_source(row, store, settings, source: SourceRef) -> PollResult:
                           retry_after_s=retry_after_s)
         log.warning(msg)
         return res
+    if kind == "telegram":
+        read_older_pages(feed, settings, store.has_url)
     res.items = len(feed.entries)
     res.warnings.extend(f"source {row['id']}: {w}" for w in feed.warnings)
     fresh, seen, already = [], set(), 0

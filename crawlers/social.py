@@ -4,8 +4,10 @@
   lists the latest messages; each ``div.tgme_widget_message[data-post="name/123"]`` becomes an entry
   ``https://t.me/name/123`` with the message text (line breaks kept), its time and the channel as author.
   Messages without text (a photo or video with no caption, service messages) carry nothing to analyse
-  and are left out. The page is hostile HTML: it is only parsed (lxml), never rendered, the message
-  address is rebuilt from a validated ``data-post``, and the size cap of ``crawlers.http`` applies.
+  and are left out. When every message on the page is new, older pages (``?before=<id>``) are read too,
+  up to ``TELEGRAM_MAX_PAGES``, so a burst between two polls is not lost. The page is hostile HTML: it
+  is only parsed (lxml), never rendered, the message address is rebuilt from a validated ``data-post``,
+  and the size cap and address policy of ``crawlers.http`` apply to every page.
 - Facebook pages: Facebook has no feeds and needs a login to scrape, so pages are read through an
   RSS-Bridge instance the office runs (setting ``rss_bridge_url``), with RSS-Bridge's documented display
   query (``action=display&bridge=Facebook&context=User&u=<page>&format=Atom``; groups use
@@ -24,13 +26,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from presswatch.urls import canonical_url
+
 from .feeds import FeedEntry, FeedError, FeedResult, html_lines, lines_html, parse_feed, title_from_text
+from .http import FetchError, get
 
 # Telegram public usernames: 5-32 characters, letters, digits and underscores, starting with a letter
 _TG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _TG_POST = re.compile(r"^([A-Za-z][A-Za-z0-9_]{3,31})/([0-9]{1,12})$")
 _FB_HOSTS = ("facebook.com", "www.facebook.com", "m.facebook.com", "mbasic.facebook.com", "web.facebook.com",
              "touch.facebook.com", "fb.com", "www.fb.com")
+TELEGRAM_MAX_PAGES = 5
 SETTING_HINT = ("set rss_bridge_url = \"http://<your RSS-Bridge>/\" in DATA_DIR/presswatch.toml or the "
                 "environment variable PRESSWATCH_RSS_BRIDGE_URL")
 
@@ -99,7 +105,34 @@ def parse_telegram_page(body: bytes, base_url: str = "") -> FeedResult:
                                  author=author))
     if bad:
         warnings.append(f"{bad} message(s) with an unusable data-post attribute ignored")
-    return FeedResult(title, "telegram", entries, warnings)
+    before = [b for b in tree.xpath(f"//a[{_has_class('tme_messages_more')}]/@data-before") if b.isdigit()]
+    older = None
+    if before and base_url:
+        p = urlsplit(base_url)
+        older = urlunsplit((p.scheme, p.netloc, p.path, urlencode({"before": before[0]}), ""))
+    return FeedResult(title, "telegram", entries, warnings, older)
+
+
+def read_older_pages(feed: FeedResult, settings, is_stored) -> None:
+    """While every message of the last page read is new (``is_stored(url)`` is false for all), read the
+    page before it and put its messages first; at most ``TELEGRAM_MAX_PAGES`` pages in all. A failing
+    older page ends the walk with a warning; the messages already read are kept."""
+    page, pages = feed, 1
+    while (page.older and pages < TELEGRAM_MAX_PAGES and page.entries
+           and not any(is_stored(canonical_url(e.url)) for e in page.entries)):
+        address = page.older
+        try:
+            r = get(address, timeout=settings.fetch_timeout_s, max_bytes=settings.max_download_bytes,
+                    allow=settings.allow_private_hosts, user_agent=settings.user_agent)
+            if r.status >= 400:
+                raise FetchError(f"{address}: HTTP {r.status}")
+            page = parse_telegram_page(r.body, r.final_url)
+        except (FetchError, FeedError) as exc:
+            feed.warnings.append(f"older messages not read ({exc})")
+            return
+        feed.entries[:0] = page.entries
+        feed.warnings.extend(page.warnings)
+        pages += 1
 
 
 def _when(value: str | None) -> datetime | None:

@@ -40,7 +40,13 @@ class SocialServer:
 
             def do_GET(self):
                 server.requests.append(self.path)
-                path = urlsplit(self.path).path
+                path, query = urlsplit(self.path).path, urlsplit(self.path).query
+                if path == "/s/tinnong_bacninh_demo" and query == "before=1001":
+                    return self._send(200, (DATA / "telegram_older.html").read_bytes(), "text/html; charset=utf-8")
+                if path == "/s/loop_channel":  # a hostile page whose "older messages" link is itself
+                    body = (DATA / "telegram.html").read_bytes().replace(b"/s/tinnong_bacninh_demo?before=1001",
+                                                                         b"/s/loop_channel")
+                    return self._send(200, body, "text/html; charset=utf-8")
                 if path == "/s/not_a_channel":
                     return self._send(200, b"<html><body><h1>Hello</h1></body></html>", "text/html")
                 if path not in ROUTES:
@@ -144,11 +150,13 @@ def test_telegram_public_channel_page(server, store, kw_settings):
     spec = SourceSpec(id="tg-tinnong", name="Tin nóng Bắc Ninh", kind="telegram", platform="telegram",
                       source_type="social", url=f"{server.base}/tinnong_bacninh_demo", trust_tier=4)
     (res,) = _poll_all(store, kw_settings, [spec]).values()
-    assert (res.outcome, res.new, res.errors) == ("ok", 3, [])
+    assert (res.outcome, res.new, res.errors) == ("ok", 5, [])
     assert res.warnings == ["source tg-tinnong: 1 message(s) with an unusable data-post attribute ignored"]
-    assert server.requests == ["/s/tinnong_bacninh_demo"]  # t.me/<name> is read as t.me/s/<name>
+    # t.me/<name> is read as t.me/s/<name>; every message on it was new, so the page before it was read too
+    assert server.requests == ["/s/tinnong_bacninh_demo", "/s/tinnong_bacninh_demo?before=1001"]
     process_now(store, kw_settings)
-    strike, forwarded, photo = _docs(store, "tg-tinnong")  # the photo without caption (1003) is left out
+    start, jam, strike, forwarded, photo = _docs(store, "tg-tinnong")  # the photo without caption is left out
+    assert [start.url, jam.url] == ["https://t.me/tinnong_bacninh_demo/999", "https://t.me/tinnong_bacninh_demo/1000"]
     assert [d.url for d in (strike, forwarded, photo)] == [
         "https://t.me/tinnong_bacninh_demo/1001", "https://t.me/tinnong_bacninh_demo/1002",
         "https://t.me/tinnong_bacninh_demo/1004"]
@@ -163,7 +171,17 @@ def test_telegram_public_channel_page(server, store, kw_settings):
     assert "ngừng việc" not in forwarded.extraction.text
     assert "<script>alert(1)</script>" in forwarded.extraction.text
     assert all(d.status == "processed" and "bac_ninh" in d.province_ids for d in (strike, forwarded, photo))
-    assert (res := _poll_all(store, kw_settings, [spec])["tg-tinnong"]).new == 0 and res.outcome == "ok"
+    again = _poll_all(store, kw_settings, [spec])["tg-tinnong"]
+    assert (again.outcome, again.new) == ("ok", 0)
+    assert server.requests[2:] == ["/s/tinnong_bacninh_demo"]  # nothing new on the page: no older page read
+
+
+def test_telegram_older_pages_stop_at_the_page_limit(server, store, kw_settings):
+    from crawlers.social import TELEGRAM_MAX_PAGES
+
+    spec = SourceSpec(id="tg-loop", name="x", kind="telegram", source_type="social", url=f"{server.base}/s/loop_channel")
+    (res,) = _poll_all(store, kw_settings, [spec]).values()
+    assert res.outcome == "ok" and res.new == 3 and len(server.requests) == TELEGRAM_MAX_PAGES
 
 
 def test_telegram_errors_are_recorded(server, store, kw_settings):
