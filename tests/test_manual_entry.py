@@ -196,6 +196,7 @@ def test_web_form_pasted_text_is_processed_escaped_and_audited(web):
     # everything shown is escaped: the hostile title, text and outlet are text, never markup
     assert "<script>" not in page.text and "<img src=x" not in page.text and "<b>lạ</b>" not in page.text
     assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page.text and "Trang &lt;b&gt;lạ&lt;/b&gt;" in page.text
+    assert 'data-status="processed">đã xử lý' in page.text
     assert "distorting" in page.text and 'id="alert-link"' in page.text  # classified and triaged at once
     doc_id = int(r.headers["location"].split("/")[2].split("?")[0])
 

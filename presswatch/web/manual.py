@@ -51,6 +51,8 @@ MT = {
            "need": "Give a link, or a title and the text.",
            "too_long": "The text is {n} characters, over the limit of " + f"{MAX_TEXT}" + "; shorten it."},
 }
+DOC_STATUS = {"processed": ("đã xử lý", "processed"), "dropped": ("bị loại", "dropped"),
+              "failed": ("lỗi khi xử lý", "failed"), "fetched": ("đang chờ xử lý", "waiting")}
 SOURCE_TYPE_LABELS = {
     "provincial_press": ("Báo chí địa phương", "Provincial press"), "national_press": ("Báo chí trung ương",
                                                                                        "National press"),
@@ -127,7 +129,8 @@ def make_manual_router(settings, store, render, hidden_stories) -> APIRouter:
             alert = st.conn.execute("SELECT * FROM alerts WHERE story_id=?", (story,)).fetchone() if story else None
             if alert is not None and not can_view(user, {**dict(alert), **_doc_fields(st, alert["doc_id"])}):
                 alert = None
-        return render("submit_result.html", lang, request, m=MT[lang], doc=doc, alert=alert,
+        return render("submit_result.html", lang, request, m=MT[lang], doc=doc, alert=alert, doc_status=DOC_STATUS,
+                      li=0 if lang == "vi" else 1,
                       state="existing" if state == "existing" else "new", msg=msg[:500])
 
     return router
