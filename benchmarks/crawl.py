@@ -88,10 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         srv = _sitemap_server(site.article_urls()[:args.docs])
         base = f"http://127.0.0.1:{srv.server_address[1]}"
 
-        def spec(i, **kw):
+        def spec(**kw):
             return SourceSpec(name="bench", source_type="provincial_press", language="vi", **kw)
 
-        main_spec = spec(0, id="bench-sitemap", kind="sitemap", url=f"{base}/sitemap.xml", max_pages=args.docs)
+        main_spec = spec(id="bench-sitemap", kind="sitemap", url=f"{base}/sitemap.xml", max_pages=args.docs)
         with open_store(s) as st:
             st.sync_sources([main_spec])
         t = time.monotonic()
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         def singles(render_js: bool, offset: int) -> list[float]:
             times = []
             for k in range(args.single):
-                sp = spec(k, id=f"bench-page-{'js' if render_js else 'plain'}-{k}", kind="page",
+                sp = spec(id=f"bench-page-{'js' if render_js else 'plain'}-{k}", kind="page",
                           url=site.article_url(args.docs + offset + k), render_js=render_js)
                 with open_store(s) as st:
                     st.sync_sources([sp])

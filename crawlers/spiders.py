@@ -85,7 +85,7 @@ def same_site(url: str, base: str) -> bool:
 
 def describe_failure(failure, settings) -> tuple[str, str]:
     """(kind, readable message) for a failed request: kind is ``error`` or ``skipped`` (robots.txt)."""
-    from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
+    from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet.error import DNSLookupError, TimeoutError as TxTimeoutError
 
@@ -113,7 +113,10 @@ def describe_failure(failure, settings) -> tuple[str, str]:
         return "error", f"{url}: response over the {settings.getint('DOWNLOAD_MAXSIZE')}-byte cap; not kept"
     if isinstance(exc, BlockedURL):
         return "error", f"{url}: {exc}"
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+        host = (urlsplit(request.url).hostname or "").lower() if request is not None else ""
+        if host in REFUSED_AT_CONNECT:
+            return "error", f"{url}: refused at connect time ({REFUSED_AT_CONNECT[host]})"
         return "error", f"{url}: cannot resolve the host name; check the URL or DNS"
     return "error", f"{url}: {type(exc).__name__}: {exc}"
 
@@ -176,11 +179,21 @@ class GuardedResolver(CachingThreadedResolver):
         return d
 
     def _vet(self, address: str, name: str) -> str:
+        from twisted.internet.error import DNSLookupError
+
         if any(a.lower() == name.lower() for a in self.allow):
             return address  # the admin allowed this host by name
         literal = f"[{address}]" if isinstance(ipaddress.ip_address(address), ipaddress.IPv6Address) else address
-        check_url(f"http://{literal}/", self.allow)  # raises BlockedURL for an internal address
+        try:
+            check_url(f"http://{literal}/", self.allow)
+        except BlockedURL as exc:
+            # Twisted reports a resolver failure only as "no results"; the reason is kept for the message
+            REFUSED_AT_CONNECT[name.lower()] = f"{name} now resolves to {address}: {exc}"
+            raise DNSLookupError(str(exc)) from exc
         return address
+
+
+REFUSED_AT_CONNECT: dict[str, str] = {}  # host name -> why GuardedResolver refused it (one crawl per process)
 
 
 async def browser_skip_request(request) -> bool:

@@ -13,9 +13,10 @@ from crawl_site import (ARTICLES, BIG, FEED_ARTICLE, FLAKY, JS_PAGE, JS_REDIRECT
                         PRIVATE_TARGET, SITEMAP_ARTICLES, SLOW, TO_PRIVATE, CrawlSite)
 from conftest import cli_env, presswatch_cmd
 from crawlers.crawl import CHROMIUM, run_crawl
-from crawlers.spiders import GuardedResolver, is_article_url, parse_sitemap
+from twisted.internet.error import DNSLookupError
+
+from crawlers.spiders import REFUSED_AT_CONNECT, GuardedResolver, is_article_url, parse_sitemap
 from presswatch.config import load_settings
-from presswatch.netguard import BlockedURL
 from presswatch.sources import SourceSpec
 from presswatch.storage import open_store
 from presswatch.urls import canonical_url
@@ -223,11 +224,42 @@ def test_ingest_flow_routes_site_sources_to_the_crawl_task(prefect_harness, site
     assert polls(cs, "bbn-kinh-te")[-1]["outcome"] == "ok"
 
 
+REBIND = """
+import socket
+_getaddrinfo, _gethostbyname = socket.getaddrinfo, socket.gethostbyname
+def getaddrinfo(host, *a, **k):  # what the policy check sees: a public address
+    if host == "tin-tuc.example":
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", a[0] if a else 80))]
+    return _getaddrinfo(host, *a, **k)
+def gethostbyname(host):  # what the connection gets moments later: loopback
+    return "127.0.0.1" if host == "tin-tuc.example" else _gethostbyname(host)
+socket.getaddrinfo, socket.gethostbyname = getaddrinfo, gethostbyname
+"""
+
+
+def test_a_dns_answer_that_changes_after_the_check_cannot_reach_an_internal_address(site, tmp_path, monkeypatch):
+    """DNS rebinding, simulated in the crawl subprocess (a sitecustomize): the URL check resolves the name
+    to a public address, Twisted's resolver then gets 127.0.0.1, where the site listens. The connect-time
+    guard refuses it, so nothing reaches the site."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(REBIND, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+    s = make_settings(tmp_path / "data", allow=())
+    port = site.base_url.rsplit(":", 1)[1]
+    spec = register(s, id="bbn-rebind", kind="page", url=f"http://tin-tuc.example:{port}{LISTING_ARTICLES[0]}")
+    res = run_crawl(spec, s)
+    assert res.outcome == "error" and "refused at connect time (tin-tuc.example now resolves to 127.0.0.1" \
+        in "\n".join(res.errors), res.errors
+    assert site.requests == [] and stored(s) == {}
+
+
 def test_resolver_refuses_internal_addresses_at_connect_time():
     r = GuardedResolver.__new__(GuardedResolver)
     r.allow = ()
-    with pytest.raises(BlockedURL, match="internal address 10.0.0.5"):
+    with pytest.raises(DNSLookupError, match="internal address 10.0.0.5"):
         r._vet("10.0.0.5", "tin-tuc.example")  # a public-looking name that resolved to a private address
+    assert REFUSED_AT_CONNECT["tin-tuc.example"].startswith("tin-tuc.example now resolves to 10.0.0.5")
     assert r._vet("93.184.216.34", "tin-tuc.example") == "93.184.216.34"
     r.allow = ("10.0.0.0/8",)
     assert r._vet("10.0.0.5", "tin-tuc.example") == "10.0.0.5"
