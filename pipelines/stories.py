@@ -7,20 +7,25 @@ An item is compared with the members of the stories seen within ``WINDOW_HOURS``
 of its time (publication time, else fetch time, else now). Two signals:
 
 * **similarity** — with the classifier's document embedding (``enrichment.embedding``, multilingual e5,
-  title + lead; the candidate must carry a vector of the same model), cosine ≥ ``EMB_MIN``; otherwise
-  (keyword classifier, or the candidate has no vector) the cosine of a text vector of the folded title
-  + lead: word bigrams without function words, numbers and names, sub-linear counts, the title
-  counted twice, signed-hashed into ``TEXT_DIM`` dimensions — ≥ ``TEXT_MIN``;
-* **agreement** — shared *entity tokens*: names (runs of capitalised words, as folded word pairs) and
-  numbers (``1.200`` = ``1,200``), without the province names the relevance stage matched (every story
-  in a province shares those). Enough shared tokens for the strength of the similarity is required
-  (``_needed``): a pair just over the bar needs ``ENT_MIN`` shared tokens, a strong pair one.
+  title + lead; the candidate must carry a vector of the same model) its cosine; otherwise (keyword
+  classifier, or the candidate has no vector) the cosine of a text vector of the folded title + lead:
+  word bigrams without function words, numbers and names, sub-linear counts, the title counted twice,
+  signed-hashed into ``TEXT_DIM`` dimensions;
+* **agreement** — shared *names*: runs of capitalised words (as folded word pairs; a sentence's first
+  word, institution pairs such as "Ban Quản lý" and the provinces' own names do not count) and numbers (``1.200`` = ``1,200``; dates, years and times do not count, two-digit numbers
+  count ½). A name counts only when it is *specific*: carried by at most ``SPECIFIC_STORIES`` (or
+  ``SPECIFIC_SHARE`` of the) stories held — "Bộ GD-ĐT" or "Nha Trang" tell nothing.
+
+A pair joins when it clears one of ``BARS`` for its signal and for whether the two languages agree:
+a similarity *and* a shared-name score.
 
 Decisions (wrongly merging two events is worse than missing a merge, so every rule errs on "apart"):
 
 * similarity alone never merges: two strikes in two industrial parks of one province on one day look
-  alike to any topic-level vector; the names and numbers tell them apart (calibrated on
+  alike to any topic-level vector (e5 0.90-0.93); the names and numbers tell them apart (calibrated on
   ``tests/data/stories/events.yaml`` and VNTC pairs, ``benchmarks/stories.py --calibrate``);
+* across languages the embedding is no better than chance at the event level, so a cross-language
+  pair needs two specific names (or numbers) besides; the text path needs the same across languages;
 * items whose province hits are disjoint are never merged;
 * a *distorting* item never joins a story of non-distorting items (nor the reverse): alerts are one
   per story and the two take different review paths (a rebuttal vs. a fix; plans-digest take-away 2);
@@ -49,9 +54,20 @@ from presswatch.text import fold
 WINDOW_HOURS = 72.0
 LEAD_CHARS = 1200      # characters of body text after the title (the encoder sees about the same lead)
 TEXT_DIM = 1024        # hashed text-vector dimensions (noise between unrelated texts ~ 1/sqrt(TEXT_DIM))
-EMB_MIN, EMB_STRONG = 0.86, 0.95   # e5 cosine (title + lead): bar, and "strong"
-TEXT_MIN, TEXT_STRONG = 0.15, 0.40  # hashed text cosine: bar, and "strong"
-ENT_MIN = 2            # shared entity tokens needed at the bar (one suffices for a strong pair)
+# The bars, calibrated with ``benchmarks/stories.py --calibrate`` (figures in benchmarks/README.md): per
+# signal and per pair of languages, (similarity at least, shared-name score at least); any one passes.
+# Same event, same language: e5 0.95-0.98, text 0.33-0.54; other events of the same topic, day and
+# province ("twins"): e5 up to 0.925, text up to 0.32, no specific name shared; 1,500 VNTC articles:
+# e5 99.9th percentile 0.90, text 0.225. Across languages e5 gives 0.87-0.90 for the same event, no more
+# than for unrelated pairs, so there the names decide.
+BARS = {
+    ("embedding", True): ((0.95, 1.0), (0.93, 1.5)),
+    ("embedding", False): ((0.86, 2.0),),
+    ("text", True): ((0.45, 1.0), (0.30, 1.5)),
+    ("text", False): ((0.20, 2.0),),
+}
+SPECIFIC_STORIES = 3   # a name counts only if at most max(this, SPECIFIC_SHARE x stories held) stories carry it
+SPECIFIC_SHARE = 0.001
 TOP_K = 16             # best candidates checked for entity agreement
 
 _WORD = re.compile(r"[^\W_]+")
@@ -104,7 +120,7 @@ def entity_tokens(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
     prev_end = 0
     for m in _WORD.finditer(text):
         tok, gap = m.group(), text[prev_end:m.start()]
-        initial = m.start() == 0 or bool(_SENT_END.search(text[:m.start()][-3:] or "."))
+        initial = m.start() == 0 or bool(_SENT_END.search(text[max(0, m.start() - 3):m.start()]))
         capital = tok[0].isupper() and not tok.isdigit() and not initial
         if run and (not capital or gap.strip(" -–")):
             out.update(_name_pairs(run))
@@ -118,6 +134,11 @@ def entity_tokens(text: str, exclude: frozenset[str] = frozenset()) -> set[str]:
 
 def _name_pairs(run: list[str]) -> list[str]:
     return [a + " " + b for a, b in zip(run, run[1:]) if not (a in GENERIC_NAME_WORDS and b in GENERIC_NAME_WORDS)]
+
+
+def name_weight(token: str) -> float:
+    """A shared name counts 1, a shared number of three or more digits 1, a two-digit number ½."""
+    return 0.5 if token.isdigit() and len(token) == 2 else 1.0
 
 
 def numbers(text: str) -> list[str]:
@@ -188,18 +209,23 @@ def _text_features(title: str, text: str, exclude: frozenset[str]) -> tuple[np.n
     return terms, (w / n if n else w), frozenset(ents)
 
 
-def province_names(doc: Document) -> frozenset[str]:
-    """Folded word pairs of the province names the relevance stage matched (shared by a whole province)."""
+@lru_cache(maxsize=1)
+def province_names() -> frozenset[str]:
+    """Folded word pairs of every province's own names (name, English name, aliases, the provinces merged
+    into it; gazetteer.yaml): shared by a whole province, so no sign of one event. Districts, wards and
+    industrial parks stay names (they are specific)."""
+    from presswatch.gazetteer import load_gazetteer
+
     out: set[str] = set()
-    for p in doc.enrichment.provinces:
-        for ev in p.evidence:
-            words = _WORD.findall(fold(ev))
+    for p in load_gazetteer().provinces.values():
+        for name in [p.name, p.name_en, *p.merged_from, *(n.text for n in p.names if n.kind in ("name", "alias"))]:
+            words = _WORD.findall(fold(name or ""))
             out.update(a + " " + b for a, b in zip(words, words[1:]))
     return frozenset(out)
 
 
 def features(doc: Document) -> Features:
-    terms, weights, ents = _text_features(doc.extraction.title, doc.extraction.text, province_names(doc))
+    terms, weights, ents = _text_features(doc.extraction.title, doc.extraction.text, province_names())
     emb = doc.enrichment.embedding
     vec = None
     if emb is not None:
@@ -226,9 +252,34 @@ class Candidates:
     entities: list[frozenset[str]]
     families: list[str]
     provinces: list[frozenset[str]]
+    langs: list[str | None]
+    name_stories: dict[str, dict[str, int]] | None = None  # name -> {story id: members carrying it}
+    stories_held: int = 0
+    name_rows: dict[str, set[int]] | None = None  # name -> rows carrying it (None: scan every row)
 
     def __len__(self) -> int:
         return int(self.mask.sum())
+
+    def specific(self, name: str) -> bool:
+        """Whether a name is specific to a few stories among those held (``Bộ GD-ĐT``, ``Nha Trang`` are not)."""
+        if self.name_stories is None:
+            return True
+        return len(self.name_stories.get(name, ())) <= max(SPECIFIC_STORIES, SPECIFIC_SHARE * self.stories_held)
+
+    def sharing(self, mine: frozenset[str]) -> np.ndarray:
+        """Rows within the window that share at least one specific name with ``mine``: the only ones that
+        can pass a bar (every bar asks for a shared-name score ≥ 1), so the only ones scored."""
+        if self.name_rows is None:
+            return np.flatnonzero(self.mask)
+        rows: set[int] = set()
+        for name in mine:
+            if name in self.name_rows and self.specific(name):
+                rows |= self.name_rows[name]
+        idx = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        return idx[self.mask[idx]] if idx.size else idx
+
+    def name_score(self, mine: frozenset[str], i: int) -> float:
+        return sum(name_weight(t) for t in mine & self.entities[i] if self.specific(t))
 
 
 @dataclass
@@ -240,6 +291,7 @@ class Row:
     features: Features | None                # None: the row was withdrawn (the item became a copy)
     family: str = "other"
     provinces: frozenset[str] = frozenset()
+    lang: str | None = None
 
 
 class Window:
@@ -261,7 +313,29 @@ class Window:
         self.entities: list[frozenset[str]] = []
         self.families: list[str] = []
         self.provinces: list[frozenset[str]] = []
+        self.langs: list[str | None] = []
         self.where: dict[int, int] = {}
+        self.name_stories: dict[str, dict[str, int]] = {}
+        self.name_rows: dict[str, set[int]] = {}
+        self.story_members: dict[str, int] = {}
+
+    def _count(self, i: int, step: int) -> None:
+        sid = self.story_ids[i]
+        self.story_members[sid] = self.story_members.get(sid, 0) + step
+        if self.story_members[sid] <= 0:
+            del self.story_members[sid]
+        for name in self.entities[i]:
+            d = self.name_stories.setdefault(name, {})
+            d[sid] = d.get(sid, 0) + step
+            rows = self.name_rows.setdefault(name, set())
+            if step > 0:
+                rows.add(i)
+            else:
+                rows.discard(i)
+            if d[sid] <= 0:
+                del d[sid]
+                if not d:
+                    del self.name_stories[name], self.name_rows[name]
 
     def _grow(self, need: int) -> None:
         cap = len(self.at)
@@ -278,8 +352,9 @@ class Window:
 
     def add(self, row: Row) -> None:
         old = self.where.pop(row.doc_id, None)
-        if old is not None:
+        if old is not None and self.valid[old]:
             self.valid[old] = False
+            self._count(old, -1)
         if row.features is None:
             return
         f = row.features
@@ -296,9 +371,11 @@ class Window:
         elif self.emb is not None:
             self.emb[i] = 0.0
         for lst, v in ((self.story_ids, row.story_id), (self.models, f.model if f.embedding is not None else None),
-                       (self.entities, f.entities), (self.families, row.family), (self.provinces, row.provinces)):
+                       (self.entities, f.entities), (self.families, row.family), (self.provinces, row.provinces),
+                       (self.langs, row.lang)):
             lst.append(v)
         self.where[row.doc_id] = i
+        self._count(i, +1)
 
     def compact(self, lo: float) -> None:
         """Forget the rows before ``lo`` (and the replaced ones)."""
@@ -308,11 +385,14 @@ class Window:
         self.text = self.text[keep]
         if self.emb is not None:
             self.emb = self.emb[keep]
-        for name in ("story_ids", "models", "entities", "families", "provinces"):
+        for name in ("story_ids", "models", "entities", "families", "provinces", "langs"):
             old = getattr(self, name)
             setattr(self, name, [old[k] for k in keep])
         self.n = len(keep)
         self.where = {int(d): k for k, d in enumerate(self.doc_ids)}
+        self.name_stories, self.name_rows, self.story_members = {}, {}, {}
+        for k in range(self.n):
+            self._count(k, +1)
 
     def view(self, at: float, hours: float, exclude_id: int | None) -> Candidates:
         n = self.n
@@ -321,15 +401,10 @@ class Window:
             mask[self.where[exclude_id]] = False
         return Candidates(mask, self.doc_ids[:n], self.story_ids, self.text[:n],
                           None if self.emb is None else self.emb[:n], self.models, self.entities, self.families,
-                          self.provinces)
+                          self.provinces, self.langs, self.name_stories, len(self.story_members), self.name_rows)
 
 
 CandidatesFn = Callable[[datetime, float, "int | None"], Candidates]  # (item time, window hours, own id)
-
-
-def _needed(sim: float, strong: float) -> int:
-    """Shared entity tokens required at this similarity (over the bar): ENT_MIN, or one when strong."""
-    return 1 if sim >= strong else ENT_MIN
 
 
 @dataclass
@@ -337,44 +412,52 @@ class Match:
     story_id: str
     doc_id: int
     similarity: float
-    shared: int
-    signal: str  # "embedding" | "text"
+    shared: float  # shared-name score
+    signal: str    # "embedding" | "text"
 
 
-def best_match(f: Features, family: str, provinces: frozenset[str], cands: Candidates) -> Match | None:
-    if not cands.mask.any():
+def passes(signal: str, same_language: bool, sim: float, names: float) -> bool:
+    return any(sim >= s and names >= n for s, n in BARS[(signal, same_language)])
+
+
+def _lowest(signal: str, same_language: bool) -> float:
+    return min(s for s, _ in BARS[(signal, same_language)])
+
+
+def best_match(f: Features, family: str, provinces: frozenset[str], cands: Candidates,
+               lang: str | None = None) -> Match | None:
+    """The best member that passes a bar (similarity and specific shared names), or None. Only members
+    sharing a specific name are scored (``Candidates.sharing``)."""
+    idx = cands.sharing(f.entities)
+    if not idx.size:
         return None
-    text_sim = cands.text @ f.dense()
-    emb_sim = np.full(len(cands.story_ids), np.nan, dtype=np.float32)
+    text_sim = cands.text[idx] @ f.dense()
+    emb_sim = np.full(idx.size, np.nan, dtype=np.float32)
     if f.embedding is not None and cands.emb is not None and cands.emb.shape[1] == f.embedding.shape[0]:
-        same = np.array([m == f.model for m in cands.models])
-        if same.any():
-            emb_sim = np.where(same, cands.emb @ f.embedding, np.nan)
+        same_model = np.fromiter((cands.models[i] == f.model for i in idx), dtype=bool, count=idx.size)
+        if same_model.any():
+            emb_sim = np.where(same_model, cands.emb[idx] @ f.embedding, np.nan)
     use_emb = ~np.isnan(emb_sim)
-    # a rank score on one scale: how far over its bar each candidate is
-    rank = np.where(use_emb, (np.nan_to_num(emb_sim) - EMB_MIN) / (EMB_STRONG - EMB_MIN),
-                    (text_sim - TEXT_MIN) / (TEXT_STRONG - TEXT_MIN))
-    rank = np.where(cands.mask, rank, -np.inf)
-    top = min(TOP_K, len(rank))
-    order = np.argpartition(-rank, top - 1)[:top]
-    order = order[np.argsort(-rank[order])]
-    best: Match | None = None
-    for i in order:
-        if rank[i] < 0:
+    same_lang = np.fromiter((lang is None or cands.langs[i] is None or cands.langs[i] == lang for i in idx),
+                            dtype=bool, count=idx.size)
+    # rank on one scale: how far over the lowest bar of its signal and language pair
+    bar = np.where(use_emb, np.where(same_lang, _lowest("embedding", True), _lowest("embedding", False)),
+                   np.where(same_lang, _lowest("text", True), _lowest("text", False)))
+    rank = np.where(use_emb, np.nan_to_num(emb_sim), text_sim) - bar
+    for k in np.argsort(-rank)[:TOP_K]:
+        if rank[k] < 0:
             break
+        i = int(idx[k])
         if cands.families[i] != family:
             continue
         if provinces and cands.provinces[i] and not (provinces & cands.provinces[i]):
             continue
-        shared = len(f.entities & cands.entities[i])
-        if use_emb[i]:
-            sim, need, signal = float(emb_sim[i]), _needed(float(emb_sim[i]), EMB_STRONG), "embedding"
-        else:
-            sim, need, signal = float(text_sim[i]), _needed(float(text_sim[i]), TEXT_STRONG), "text"
-        if shared >= need:
-            best = Match(cands.story_ids[i], int(cands.doc_ids[i]), sim, shared, signal)
-            break
-    return best
+        signal = "embedding" if use_emb[k] else "text"
+        sim = float(emb_sim[k] if use_emb[k] else text_sim[k])
+        names = cands.name_score(f.entities, i)
+        if passes(signal, bool(same_lang[k]), sim, names):
+            return Match(cands.story_ids[i], int(cands.doc_ids[i]), sim, names, signal)
+    return None
 
 
 def cluster(doc: Document, candidates: CandidatesFn, hours: float = WINDOW_HOURS) -> Document:
@@ -382,7 +465,7 @@ def cluster(doc: Document, candidates: CandidatesFn, hours: float = WINDOW_HOURS
     if e.duplicate_of is not None or not e.story_id:
         return doc
     m = best_match(features(doc), stance_family(e.stance), frozenset(doc.province_ids),
-                   candidates(item_time(doc), hours, doc.id))
+                   candidates(item_time(doc), hours, doc.id), doc.extraction.language)
     if m is not None:
         e.story_id = m.story_id
     return doc
