@@ -228,3 +228,37 @@ def test_cli_stories_show_prints_the_spread(kw_store, kw_settings):
     bad = subprocess.run(presswatch_cmd() + ["stories", "show", "s-missing"], env=env, capture_output=True,
                          text=True, timeout=60)
     assert bad.returncode == 1 and "no such story" in bad.stderr
+
+
+def test_window_drops_withdrawn_members_compacts_and_reloads_for_older_items(kw_store):
+    """The in-memory window follows the store: a member re-saved as failed is withdrawn; moving on in time
+    forgets old rows; an item older than what is held reloads them from SQLite."""
+    from pipelines.stories import best_match, features, item_time
+    from presswatch.service import manual_document
+
+    def save(a, shift_days=0.0, status="processed"):
+        doc, _ = manual_document(json.loads(_line(a, shift_days, tag=f" ({shift_days})")))
+        assert kw_store.add_document(doc)
+        doc.extraction.language = a["lang"]
+        doc.enrichment.story_id, doc.status = f"s-{doc.id}", status
+        kw_store.save_processed(doc)
+        return doc
+
+    def match(a, shift_days=0.0):
+        doc, _ = manual_document(json.loads(_line(a, shift_days, tag=" (probe)")))
+        doc.extraction.language = a["lang"]
+        m = best_match(features(doc), "other", frozenset(), kw_store.story_candidates(item_time(doc), 72, None), "vi")
+        return m and m.story_id
+
+    s0, s1, s2 = _events("strike_quang_chau")[:3]
+    a = save(s0)
+    assert match(s1) == a.enrichment.story_id
+    a.status = "failed"  # re-processed and failed: no longer a member
+    kw_store.save_processed(a)
+    assert match(s1) is None
+    b = save(s2)  # another member of the event at the same time
+    assert match(s1) == b.enrichment.story_id
+    c = save(s0, shift_days=12)  # the event again, 12 days on: the window moves and forgets day 0
+    assert match(s1, 12) == c.enrichment.story_id
+    assert kw_store._story_window.n == 1
+    assert match(s1) == b.enrichment.story_id  # an older item: reloaded from the store
