@@ -246,8 +246,8 @@ class Candidates:
     mask: np.ndarray                         # bool (n,)
     doc_ids: np.ndarray                      # int64 (n,)
     story_ids: list[str]
-    text: np.ndarray                         # float32 (n, TEXT_DIM)
-    emb: np.ndarray | None                   # float32 (n, d) or None; rows without a vector are zero
+    text: np.ndarray                         # float16 (n, TEXT_DIM)
+    emb: np.ndarray | None                   # float16 (n, d) or None; rows without a vector are zero
     models: list[str | None]
     entities: list[frozenset[str]]
     families: list[str]
@@ -306,7 +306,7 @@ class Window:
         self.valid = np.zeros(0, dtype=bool)
         self.at = np.zeros(0)
         self.doc_ids = np.zeros(0, dtype=np.int64)
-        self.text = np.zeros((0, TEXT_DIM), dtype=np.float32)
+        self.text = np.zeros((0, TEXT_DIM), dtype=np.float16)  # float16 in memory: only gathered rows are scored
         self.emb: np.ndarray | None = None
         self.story_ids: list[str] = []
         self.models: list[str | None] = []
@@ -346,9 +346,9 @@ class Window:
         self.valid = np.concatenate([self.valid, np.zeros(pad, dtype=bool)])
         self.at = np.concatenate([self.at, np.zeros(pad)])
         self.doc_ids = np.concatenate([self.doc_ids, np.zeros(pad, dtype=np.int64)])
-        self.text = np.concatenate([self.text, np.zeros((pad, TEXT_DIM), dtype=np.float32)])
+        self.text = np.concatenate([self.text, np.zeros((pad, TEXT_DIM), dtype=np.float16)])
         if self.emb is not None:
-            self.emb = np.concatenate([self.emb, np.zeros((pad, self.emb.shape[1]), dtype=np.float32)])
+            self.emb = np.concatenate([self.emb, np.zeros((pad, self.emb.shape[1]), dtype=np.float16)])
 
     def add(self, row: Row) -> None:
         old = self.where.pop(row.doc_id, None)
@@ -365,7 +365,7 @@ class Window:
         self.text[i] = f.dense()
         if f.embedding is not None:
             if self.emb is None:
-                self.emb = np.zeros((len(self.at), f.embedding.shape[0]), dtype=np.float32)
+                self.emb = np.zeros((len(self.at), f.embedding.shape[0]), dtype=np.float16)
             if self.emb.shape[1] == f.embedding.shape[0]:
                 self.emb[i] = f.embedding
         elif self.emb is not None:
@@ -431,12 +431,12 @@ def best_match(f: Features, family: str, provinces: frozenset[str], cands: Candi
     idx = cands.sharing(f.entities)
     if not idx.size:
         return None
-    text_sim = cands.text[idx] @ f.dense()
+    text_sim = cands.text[idx].astype(np.float32) @ f.dense()
     emb_sim = np.full(idx.size, np.nan, dtype=np.float32)
     if f.embedding is not None and cands.emb is not None and cands.emb.shape[1] == f.embedding.shape[0]:
         same_model = np.fromiter((cands.models[i] == f.model for i in idx), dtype=bool, count=idx.size)
         if same_model.any():
-            emb_sim = np.where(same_model, cands.emb[idx] @ f.embedding, np.nan)
+            emb_sim = np.where(same_model, cands.emb[idx].astype(np.float32) @ f.embedding, np.nan)
     use_emb = ~np.isnan(emb_sim)
     same_lang = np.fromiter((lang is None or cands.langs[i] is None or cands.langs[i] == lang for i in idx),
                             dtype=bool, count=idx.size)

@@ -754,22 +754,23 @@ class Store:
 
     def story_candidates(self, at: datetime, hours: float, exclude_id: int | None = None):
         """The story members within ``hours`` of ``at`` (``pipelines.stories.Candidates``), for the clustering
-        stage. Members are held in memory from about one window before the first item asked about and
-        brought up to date by change sequence on every call (other processes' writes included); an item
-        older than what is held reloads the window from there (a backfill costs a reload)."""
+        stage. Members are held in memory from two windows before the first item asked about and
+        brought up to date by change sequence on every call (other processes' writes included); rows more
+        than four windows old are dropped; an item older than what is held reloads the window from there
+        (a backfill costs a reload)."""
         from pipelines.stories import Window
 
         t, span = at.timestamp(), hours * 3600.0
         w = self._story_window
         if w is None or t - span < w.lo:
-            w = self._story_window = Window(t - 1.5 * span)
+            w = self._story_window = Window(t - 2 * span)
             w.seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM story_vectors").fetchone()[0]
             rows = self.conn.execute("SELECT v.*, d.lang FROM story_vectors v JOIN documents d ON d.id=v.doc_id"
                                      " WHERE v.at >= ? AND v.active=1 AND v.seq <= ?",
                                      (iso(datetime.fromtimestamp(w.lo, timezone.utc)), w.seq))
         else:
-            if t - span - w.lo > span:
-                w.compact(t - 1.5 * span)
+            if t - span - w.lo > 3 * span:  # keep a few windows: items a little older need no reload
+                w.compact(t - 2 * span)
             rows = self.conn.execute("SELECT v.*, d.lang FROM story_vectors v JOIN documents d ON d.id=v.doc_id"
                                      " WHERE v.seq > ? ORDER BY v.seq", (w.seq,))
         for r in rows:
