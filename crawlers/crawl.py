@@ -174,7 +174,7 @@ def check_js_ready(spec: SourceSpec) -> None:
             "scripts/system-deps.sh (apt-get install chromium), or set render_js: false")
 
 
-def scrapy_settings(spec: SourceSpec, settings, browser_problems: list[str], proxy_url: str | None = None) -> dict:
+def scrapy_settings(spec: SourceSpec, settings, proxy_url: str | None = None) -> dict:
     """The Scrapy settings of one crawl. With ``render_js``, chromium sends all its traffic through the
     guard proxy at ``proxy_url`` (``crawlers.browser_proxy``), loopback included."""
     timeout = float(settings.fetch_timeout_s)
@@ -251,7 +251,7 @@ def crawl_here(spec: SourceSpec, settings) -> dict:
 
                 proxy = GuardProxy(tuple(settings.allow_private_hosts), browser_problems,
                                    float(settings.fetch_timeout_s)).start()
-            conf = scrapy_settings(spec, settings, browser_problems, proxy.url if proxy else None)
+            conf = scrapy_settings(spec, settings, proxy.url if proxy else None)
         except CrawlSetupError as exc:
             res.outcome, res.errors = "error", [f"source {spec.id}: {exc}"]
             store.record_poll(spec.id, spec.url, "error", error=str(exc))

@@ -218,6 +218,7 @@ class _CrawlSpider(scrapy.Spider):
         self.max_articles: int = int(spec.get("max_pages") or 200)
         self.render_js: bool = bool(spec.get("render_js"))
         self.queued: set[str] = set()
+        self.waiting: list[tuple] = []
 
     def _js_meta(self) -> dict:
         if not self.render_js:
@@ -234,8 +235,12 @@ class _CrawlSpider(scrapy.Spider):
         if self.sink.known(canon):
             return None
         if self.sink.found >= self.max_articles:
+            self.waiting.append((url, hints, start))  # over budget: taken up if a robots.txt skip frees a place
             self.sink.over_budget += 1
             return None
+        return self._article(url, hints, start)
+
+    def _article(self, url: str, hints: dict | None, start: bool):
         self.sink.found += 1
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, dont_filter=True,
                               meta={"pw_url": url, "pw_hints": hints or {}, "pw_start": start, **self._js_meta()})
@@ -256,6 +261,12 @@ class _CrawlSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         start = bool(request is not None and request.meta.get("pw_start"))
         self.sink.problem(kind, message, start=start)
+        if kind == "skipped":  # disallowed by robots.txt: not fetched, so it does not use up the budget
+            self.sink.found -= 1
+            if self.waiting:
+                self.sink.over_budget -= 1
+                return [self._article(*self.waiting.pop(0))]
+        return None
 
 
 class PageSpider(_CrawlSpider):

@@ -98,6 +98,16 @@ def test_listing_page_leads_to_article_pages_only(site, cs):
     assert site.requested("/static/site.css") == 0
 
 
+def test_max_pages_budget_leaves_the_rest_for_the_next_run(site, cs):
+    spec = register(cs, id="bbn-budget", kind="site", url=site.url("/thoi-su/"), max_pages=2)
+    first = run_crawl(spec, cs)
+    assert first.new == 2 and any("over the budget of 2 (max_pages)" in w for w in first.warnings)
+    second = run_crawl(spec, cs)
+    assert second.new == 2 and second.seen == 2  # the stored two are skipped (not requested), two more come
+    assert set(stored(cs)) == urls(site, LISTING_ARTICLES)
+    assert all(site.requested(p) == 1 for p in LISTING_ARTICLES)
+
+
 def test_bad_pages_give_readable_errors_and_the_crawl_goes_on(site, cs):
     spec = register(cs, id="bbn-errors", kind="site", url=site.url("/bao-loi/"))
     res = run_crawl(spec, cs)
