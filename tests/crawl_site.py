@@ -141,7 +141,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class CrawlSite:
-    def __init__(self) -> None:
+    def __init__(self, robots_sitemap: bool = True) -> None:
+        self.robots_sitemap = robots_sitemap  # False: robots.txt has no Sitemap: line (the crawler must guess)
         self.requests: list[str] = []
         self.hits: dict[str, int] = {}
         self.connection: dict[str, str] = {}  # the last Connection header per path ("close": via the guard proxy)
@@ -191,8 +192,8 @@ class CrawlSite:
     def _serve(self, h: BaseHTTPRequestHandler, path: str, n: int) -> None:
         b = self.base_url
         if path == "/robots.txt":
-            return _send(h, 200, "text/plain; charset=utf-8",
-                         f"User-agent: *\nDisallow: /noi-bo/\n\nSitemap: {b}/sitemap_index.xml\n")
+            line = f"\nSitemap: {b}/sitemap_index.xml\n" if self.robots_sitemap else ""
+            return _send(h, 200, "text/plain; charset=utf-8", f"User-agent: *\nDisallow: /noi-bo/\n{line}")
         if path == "/sitemap_index.xml":
             return _send(h, 200, "application/xml", (
                 '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -86,6 +86,15 @@ def test_sitemap_index_from_robots_txt_obeys_disallow_and_reruns_cheaply(site, c
     assert len(stored(cs)) == 3 and polls(cs, "bbn-sitemap")[-1]["new_items"] == 0
 
 
+def test_sitemap_is_guessed_when_robots_txt_names_none(cs):
+    with CrawlSite(robots_sitemap=False) as site:
+        res = run_crawl(register(cs, id="bbn-guess", kind="sitemap", url=site.url("/")), cs)
+        assert res.outcome == "ok" and res.new == 3, res.errors
+        assert site.requested("/sitemap.xml") == 1 and site.requested("/sitemap_index.xml") == 1  # 404, then found
+    assert any("has no Sitemap: line; trying /sitemap.xml" in w for w in res.warnings)
+    assert not any("sitemap.xml: HTTP 404" in w for w in res.warnings)  # a wrong guess is not reported
+
+
 def test_listing_page_leads_to_article_pages_only(site, cs):
     spec = register(cs, id="bbn-site", kind="site", url=site.url("/thoi-su/"))
     res = run_crawl(spec, cs)
