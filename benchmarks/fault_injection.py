@@ -340,7 +340,8 @@ def main() -> int:
     seed = a.seed if a.seed is not None else random.SystemRandom().randrange(10**6)
     work = a.work or Path(tempfile.mkdtemp(prefix="pw-fault-"))
     work.mkdir(parents=True, exist_ok=True)
-    outcome, problems = run(a.docs, a.kills, seed, work, a.corpus, not a.no_reference)
+    outcome, problems = run(a.docs, a.kills, seed, work, a.corpus, not a.no_reference,
+                            log=lambda m: print(m, flush=True))
     phases = collections.Counter(k.phase for k in outcome.kills)
     print(f"\n{a.docs} documents, seed {seed}: {sum(k.killed for k in outcome.kills)} SIGKILLs "
           f"({dict(phases)}), kill loop + final run {outcome.seconds:.1f} s")

@@ -1,0 +1,210 @@
+"""Build a large synthetic archive fast, for load tests of the web app (``benchmarks/load.py``).
+
+Running 1M documents through the pipeline takes hours on 2 CPUs, so this script runs only a *seed* set
+through the real pipeline (``import_items`` + ``process_now``, keyword classifier: real records,
+enrichment, stories and alerts with routing and security tags), then replicates it with bulk SQL inserts
+up to N documents and bulk-indexes the replicas into tantivy:
+
+* replica ``r`` of seed document ``i`` gets its own URL, story, a publication date spread over two years
+  and a sentence of its own in the text (so its text and index entry differ), and keeps the seed's labels;
+* a share of the replicas of alerted seeds (``--alert-share``, default 0.1) get an alert of their own, in
+  a mix of review statuses, so the review queue grows with the archive;
+* not replicated (not needed to serve pages): raw snapshots, classification history, MinHash/story
+  vectors, review events and the audit log.
+
+Texts: half VNTC (``../shared/data/vntc``, real Vietnamese news) when present, half the scaled demo site's
+province-focused articles (``--corpus vntc|demo`` for one of them).
+Labels of replicas are the seed's, so the archive is realistic in size, text and label distribution, not in
+per-document correctness. Prints the seed time, the bulk insert and index rates and the sizes.
+
+    nice -n 19 .venv/bin/python benchmarks/build_archive.py --docs 100000 --data-dir /tmp/pw-archive
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+STATUS_MIX = [("new", 40), ("in_progress", 20), ("verified", 5), ("informed", 10), ("referred", 10),
+              ("rebutted", 5), ("no_action", 10)]
+
+
+def seed_items(n: int, corpus: str) -> list[dict]:
+    """``n`` import items: with ``auto``, half VNTC news (when present) and half the scaled demo site's
+    province-focused articles (VNTC alone is national news that seldom concerns a monitored province, so
+    it would raise almost no alerts)."""
+    from presswatch.demo_site.scaled import VNTC_TRAIN, ScaledSite, load_vntc
+
+    n_vntc = {"vntc": n, "demo": 0}.get(corpus, n // 2 if VNTC_TRAIN.exists() else 0)
+    items = []
+    for i, t in enumerate(load_vntc(n_vntc) if n_vntc else []):
+        t = " ".join(t.split())
+        items.append({"url": f"https://archive.test/vntc/{i}", "title": t[:110].rsplit(" ", 1)[0], "text": t,
+                      "source_type": ("provincial_press", "national_press", "social")[i % 3],
+                      "outlet": f"Báo tổng hợp {i % 12:02d}", "lang": "vi"})
+    site = ScaledSite(n=n - len(items), feeds=4, seed=3)
+    for i in range(n - len(items)):
+        m = site._meta(i)  # noqa: SLF001 — the article the site would serve, without serving it
+        items.append({"url": f"https://archive.test/demo/{i}", "title": m["title"], "text": "\n\n".join(m["body"]),
+                      "published": m["published"].isoformat(),
+                      "source_type": ("provincial_press", "national_press", "social")[i % 3],
+                      "outlet": f"Báo tổng hợp {i % 12:02d}", "lang": "vi"})
+    return items
+
+
+def _columns(conn, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def build(data_dir: Path, docs: int, seed_docs: int, corpus: str = "auto", alert_share: float = 0.1,
+          batch: int = 50000, log=print) -> dict:
+    from presswatch.config import load_settings
+    from presswatch.index import IndexDoc, open_index
+    from presswatch.service import import_items, process_now
+    from presswatch.storage import iso, open_store
+
+    settings = load_settings(data_dir, classifier="keywords", batch_size=500)
+    figures: dict = {}
+    t0 = time.monotonic()
+    items = seed_items(min(seed_docs, docs), corpus)
+    with open_store(settings) as store:
+        if store.conn.execute("SELECT count(*) FROM documents").fetchone()[0]:
+            raise SystemExit(f"{data_dir} already has documents; build into an empty data directory")
+        import_items(store, settings, [json.dumps(i, ensure_ascii=False) for i in items])
+        process_now(store, settings)
+    figures["seed_docs"] = len(items)
+    figures["seed_s"] = time.monotonic() - t0
+    log(f"seed: {len(items)} documents through the pipeline in {figures['seed_s']:.1f} s "
+        f"({len(items) / figures['seed_s']:.0f} docs/s)")
+
+    conn = sqlite3.connect(settings.db_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")  # a bulk build: rebuilt from scratch if interrupted
+    conn.execute("PRAGMA cache_size=-200000")
+    doc_cols = [c for c in _columns(conn, "documents") if c != "id"]
+    alert_cols = [c for c in _columns(conn, "alerts") if c != "id"]
+    seeds = [dict(r) for r in conn.execute("SELECT * FROM documents WHERE status='processed' ORDER BY id")]
+    seed_alerts = {r["doc_id"]: dict(r) for r in conn.execute("SELECT * FROM alerts WHERE trigger='document'")}
+    seed_recs = {s["id"]: json.loads(s["record"]) for s in seeds}
+    next_id = conn.execute("SELECT max(id) FROM documents").fetchone()[0] + 1
+    rng = random.Random(1)
+    statuses = [s for s, w in STATUS_MIX for _ in range(w)]
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now_iso = iso(now)
+    to_make = docs - len(seeds)
+    ix = open_index(settings, writable=True)
+    t_sql = t_index = 0.0
+    made = alerts = 0
+    r = 0
+    try:
+        while made < to_make:
+            r += 1
+            doc_rows, story_rows, alert_rows, index_docs = [], [], [], []
+            replica_of: dict[int, int] = {}  # seed id -> this round's replica id (copies point at originals)
+            for s in seeds:
+                if made >= to_make:
+                    break
+                rec = seed_recs[s["id"]]
+                ext, enr = rec["extraction"], rec["enrichment"]
+                doc_id, made = next_id, made + 1
+                next_id += 1
+                replica_of[s["id"]] = doc_id
+                dup = replica_of.get(s["duplicate_of"]) if s["duplicate_of"] else None
+                published = now - timedelta(minutes=rng.randint(10, 730 * 24 * 60))
+                story = f"r{r}-{s['story_id']}"
+                text = (f"{ext['text']}\n\nBản tin lưu trữ số {doc_id} ngày {published.day}/{published.month}/"
+                        f"{published.year}.")
+                url = f"{s['url']}/r{r}"
+                new_rec = {**rec, "url": url, "id": doc_id,
+                           "extraction": {**ext, "text": text, "published": published.isoformat()},
+                           "enrichment": {**enr, "story_id": story, "duplicate_of": dup}}
+                row = dict(s)
+                row.update(url=url, published=iso(published), story_id=story, duplicate_of=dup,
+                           record=json.dumps(new_rec, ensure_ascii=False), created_at=iso(published),
+                           updated_at=now_iso, indexed_at=now_iso)
+                doc_rows.append(tuple(row[c] for c in doc_cols) + (doc_id,))
+                story_rows.append((story, s["title"], doc_id, iso(published), iso(published), s["risk"]))
+                a = seed_alerts.get(s["id"])
+                if a is not None and rng.random() < alert_share:
+                    ar = dict(a)
+                    ar.update(story_id=story, doc_id=doc_id, status=rng.choice(statuses), created_at=iso(published),
+                              updated_at=iso(published))
+                    alert_rows.append(tuple(ar[c] for c in alert_cols))
+                index_docs.append(IndexDoc(
+                    id=doc_id, url=url, title=s["title"] or "", text=text, lang=s["lang"] or "",
+                    published=published.isoformat(), sort_date=published.isoformat(), source_id=s["source_id"],
+                    source_type=s["source_type"], sentiment=s["sentiment"] or "", stance=s["stance"] or "",
+                    topics=json.loads(s["topics"]), provinces=json.loads(s["provinces"]), risk=s["risk"]))
+                if len(doc_rows) >= batch:
+                    a_, b_ = _flush(conn, ix, doc_cols, alert_cols, doc_rows, story_rows, alert_rows, index_docs)
+                    t_sql, t_index, alerts = t_sql + a_, t_index + b_, alerts + len(alert_rows)
+                    doc_rows, story_rows, alert_rows, index_docs = [], [], [], []
+                    log(f"  {len(seeds) + made:>9,} documents; insert {made / max(t_sql, 1e-9):,.0f} docs/s, "
+                        f"index {made / max(t_index, 1e-9):,.0f} docs/s")
+            if doc_rows:
+                a_, b_ = _flush(conn, ix, doc_cols, alert_cols, doc_rows, story_rows, alert_rows, index_docs)
+                t_sql, t_index, alerts = t_sql + a_, t_index + b_, alerts + len(alert_rows)
+    finally:
+        ix.close()
+    t = time.monotonic()
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    total = time.monotonic() - t0
+    figures.update(docs=len(seeds) + made, replicas=made, replica_alerts=alerts, insert_s=t_sql, index_s=t_index,
+                   analyze_s=time.monotonic() - t, total_s=total,
+                   insert_docs_per_s=made / t_sql if t_sql else 0, index_docs_per_s=made / t_index if t_index else 0,
+                   db_mib=settings.db_path.stat().st_size / 2**20,
+                   index_mib=sum(f.stat().st_size for f in settings.index_dir.iterdir() if f.is_file()) / 2**20,
+                   peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return figures
+
+
+def _flush(conn, ix, doc_cols, alert_cols, doc_rows, story_rows, alert_rows, index_docs) -> tuple[float, float]:
+    t = time.monotonic()
+    conn.execute("BEGIN")
+    conn.executemany(f"INSERT INTO documents ({', '.join(doc_cols)}, id) VALUES ({', '.join('?' * (len(doc_cols) + 1))})",
+                     doc_rows)
+    conn.executemany("INSERT INTO stories (id, title, first_doc_id, first_seen, last_seen, doc_count, risk)"
+                     " VALUES (?,?,?,?,?,1,?) ON CONFLICT(id) DO UPDATE SET doc_count=doc_count+1,"
+                     " first_seen=min(first_seen, excluded.first_seen), last_seen=max(last_seen, excluded.last_seen)",
+                     story_rows)
+    if alert_rows:
+        conn.executemany(f"INSERT INTO alerts ({', '.join(alert_cols)}) VALUES ({', '.join('?' * len(alert_cols))})"
+                         " ON CONFLICT(story_id) DO NOTHING", alert_rows)
+    conn.execute("COMMIT")
+    t_sql = time.monotonic() - t
+    t = time.monotonic()
+    ix.upsert(index_docs)
+    return t_sql, time.monotonic() - t
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=1_000_000)
+    ap.add_argument("--seed-docs", type=int, default=2000, help="documents run through the real pipeline")
+    ap.add_argument("--corpus", choices=["auto", "vntc", "demo"], default="auto")
+    ap.add_argument("--alert-share", type=float, default=0.1)
+    ap.add_argument("--data-dir", type=Path, required=True)
+    a = ap.parse_args()
+    f = build(a.data_dir, a.docs, a.seed_docs, a.corpus, a.alert_share, log=lambda m: print(m, flush=True))
+    print(f"\narchive: {f['docs']:,} documents ({f['seed_docs']:,} through the pipeline in {f['seed_s']:.0f} s, "
+          f"{f['replicas']:,} replicas with {f['replica_alerts']:,} alerts)")
+    print(f"bulk insert {f['insert_s']:.1f} s ({f['insert_docs_per_s']:,.0f} docs/s); bulk index {f['index_s']:.1f} s "
+          f"({f['index_docs_per_s']:,.0f} docs/s); ANALYZE + checkpoint {f['analyze_s']:.1f} s; "
+          f"total {f['total_s']:.0f} s")
+    print(f"SQLite {f['db_mib']:,.0f} MiB, index {f['index_mib']:,.0f} MiB, peak RSS {f['peak_rss_mib']:,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Load test of the web app: ``presswatch serve`` (uvicorn, one process) on 127.0.0.1 under concurrent
+logged-in users, bounded in time and in requests.
+
+A small asyncio load generator (httpx): each virtual user logs in with its own account (roles rotate
+over monitor, admin, leader, sector officer, security liaison, so the review queue's visibility rules are
+exercised), then sends requests back to back, with no think time, picked at random by weight:
+
+* ``search``     ``GET /search?q=…``       the search page (varied queries in the query language)
+* ``api_search`` ``GET /api/search?q=…``   the JSON search API
+* ``review``     ``GET /review?…``         the review queue with varied filters (status, kind, department,
+                                            sort, title search, paging)
+* ``dashboard``  ``GET /dashboard``        aggregates over the last 30 days
+
+It stops at ``--duration`` seconds or ``--max-requests`` requests, whichever comes first, and prints
+per endpoint: requests, errors (non-2xx or transport errors), p50 / p95 / p99 / max latency, requests/s.
+Build a large archive first with ``benchmarks/build_archive.py``:
+
+    nice -n 19 .venv/bin/python benchmarks/build_archive.py --docs 100000 --data-dir /tmp/pw-archive
+    .venv/bin/python benchmarks/load.py --data-dir /tmp/pw-archive --users 8 --duration 60
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PASSWORD = "load-test-password-2026"
+ROLES = [("monitor", "so_tttt"), ("admin", None), ("leader", None), ("sector_officer", "bql_kcn"),
+         ("security_liaison", "cong_an")]
+QUERIES = ["đình công", "dinh cong", '"ngừng việc"', "du lịch province:lam_dong", "topic:labour",
+           "ô nhiễm -bụi", "bac ninh sentiment:negative", "giá vàng", "bóng đá OR thể thao", "chứng khoán",
+           "giáo dục type:social", "đầu tư nước ngoài", "stance:distorting", "province:bac_ninh topic:labour",
+           "site:archive.test hành chính công", "y tế", "giao thông after:2026-06-01", "Hưng Yên", "khu công nghiệp",
+           "xuyên tạc"]
+REVIEW_FILTERS = [{}, {"status": "all"}, {"status": "new"}, {"kind": "distortion"}, {"kind": "local_problem"},
+                  {"department": "bql_kcn"}, {"sort": "new"}, {"sort": "updated"}, {"q": "công nhân"},
+                  {"status": "all", "offset": "100"}, {"status": "referred", "sort": "due"}]
+WEIGHTS = {"search": 30, "api_search": 25, "review": 30, "dashboard": 15}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_users(data_dir: Path, n: int) -> list[str]:
+    from presswatch.auth import add_user
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
+
+    names = []
+    with open_store(load_settings(data_dir)) as st:
+        existing = {r[0] for r in st.conn.execute("SELECT username FROM users")}
+        for k in range(n):
+            role, dept = ROLES[k % len(ROLES)]
+            name = f"load-{k:02d}"
+            if name not in existing:
+                add_user(st, name, PASSWORD, role, actor="benchmark", department=dept)
+            names.append(name)
+    return names
+
+
+def request_for(rng: random.Random) -> tuple[str, str, dict]:
+    kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+    if kind == "search":
+        return kind, "/search", {"q": rng.choice(QUERIES), **({"page": "2"} if rng.random() < 0.2 else {})}
+    if kind == "api_search":
+        return kind, "/api/search", {"q": rng.choice(QUERIES), "limit": "20",
+                                     **({"facets": "true"} if rng.random() < 0.3 else {})}
+    if kind == "review":
+        return kind, "/review", dict(rng.choice(REVIEW_FILTERS))
+    return kind, "/dashboard", {}
+
+
+async def login(client: httpx.AsyncClient, username: str) -> None:
+    page = await client.get("/login")
+    m = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    if not m:
+        raise RuntimeError(f"no CSRF field on /login (HTTP {page.status_code})")
+    r = await client.post("/login", data={"csrf": m.group(1), "username": username, "password": PASSWORD,
+                                          "next": "/review"})
+    if r.status_code not in (302, 303):
+        raise RuntimeError(f"login of {username} failed: HTTP {r.status_code}")
+
+
+async def user(base: str, username: str, seed: int, deadline: float, budget: list[int], results: dict,
+               timeout: float) -> None:
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=base, timeout=timeout, follow_redirects=False) as client:
+        await login(client, username)
+        while time.monotonic() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            kind, path, params = request_for(rng)
+            t = time.perf_counter()
+            try:
+                r = await client.get(path, params=params)
+                ok = 200 <= r.status_code < 300
+                err = None if ok else f"HTTP {r.status_code} {path}?{params}"
+            except httpx.HTTPError as exc:
+                ok, err = False, f"{type(exc).__name__} {path}?{params}"
+            results[kind].append((time.perf_counter() - t, ok, err))
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def report(results: dict, wall: float) -> int:
+    print(f"\n{'endpoint':<11} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'max ms':>8} {'req/s':>7}")
+    total_err = 0
+    every: list[float] = []
+    for kind in WEIGHTS:
+        rows = results.get(kind, [])
+        lat = [r[0] * 1000 for r in rows]
+        every += lat
+        errors = sum(not r[1] for r in rows)
+        total_err += errors
+        if rows:
+            print(f"{kind:<11} {len(rows):>8} {errors:>6} {pct(lat, 50):>8.0f} {pct(lat, 95):>8.0f} "
+                  f"{pct(lat, 99):>8.0f} {max(lat):>8.0f} {len(rows) / wall:>7.1f}")
+    print(f"{'all':<11} {len(every):>8} {total_err:>6} {pct(every, 50):>8.0f} {pct(every, 95):>8.0f} "
+          f"{pct(every, 99):>8.0f} {max(every, default=0):>8.0f} {len(every) / wall:>7.1f}")
+    shown = [r[2] for rows in results.values() for r in rows if r[2]][:5]
+    for e in shown:
+        print("error:", e)
+    return total_err
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", type=Path, required=True, help="an archive (benchmarks/build_archive.py)")
+    ap.add_argument("--users", type=int, default=8, help="concurrent logged-in users")
+    ap.add_argument("--duration", type=float, default=60, help="seconds of load (the bound in time)")
+    ap.add_argument("--max-requests", type=int, default=5000, help="requests in all (the bound in requests)")
+    ap.add_argument("--timeout", type=float, default=60, help="per-request timeout, s (a timeout is an error)")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
+
+    with open_store(load_settings(a.data_dir)) as st:
+        docs = st.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        alerts = st.conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
+    names = ensure_users(a.data_dir, a.users)
+    port = _free_port()
+    env = {**os.environ, "PRESSWATCH_DATA_DIR": str(a.data_dir)}
+    exe = Path(sys.executable).parent / "presswatch"
+    server = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if server.poll() is not None:
+                    raise SystemExit(f"presswatch serve exited: {server.stderr.read()[-2000:]}")
+                time.sleep(0.2)
+        print(f"archive {a.data_dir}: {docs:,} documents, {alerts:,} alerts; {a.users} users, "
+              f"{a.duration:.0f} s or {a.max_requests} requests; server pid {server.pid} on {base}")
+        results: dict = defaultdict(list)
+        budget = [a.max_requests]
+
+        async def all_users():
+            t = time.monotonic()
+            deadline = t + a.duration
+            await asyncio.gather(*(user(base, n, a.seed * 1000 + k, deadline, budget, results, a.timeout)
+                                   for k, n in enumerate(names)))
+            return time.monotonic() - t
+
+        wall = asyncio.run(all_users())
+        errors = report(results, wall)
+        print(f"wall {wall:.1f} s; errors {errors}")
+        return 0 if errors == 0 else 1
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
