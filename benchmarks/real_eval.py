@@ -43,10 +43,10 @@ def load_gold(path: Path = GOLD) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def read_texts(ids: set[str] | None = None, path: Path = VNTC_TEST) -> dict[str, dict]:
-    """VNTC rows by id (only ``ids`` when given)."""
+def read_texts(ids: set[str] | None = None, path: Path | None = None) -> dict[str, dict]:
+    """VNTC rows by id (only ``ids`` when given); ``path`` defaults to VNTC_TEST."""
     out = {}
-    with gzip.open(path, "rt", encoding="utf-8") as f:
+    with gzip.open(path or VNTC_TEST, "rt", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
             if ids is None or r["id"] in ids:
@@ -54,11 +54,13 @@ def read_texts(ids: set[str] | None = None, path: Path = VNTC_TEST) -> dict[str,
     return out
 
 
-def sample_ids(seed: int = SEED, quotas: dict[str, int] = QUOTAS, path: Path = VNTC_TEST) -> list[tuple[str, str]]:
+def sample_ids(seed: int = SEED, quotas: dict[str, int] = QUOTAS, path: Path | None = None,
+               rows: dict[str, dict] | None = None) -> list[tuple[str, str]]:
     """(id, section) of the labelled sample: per section, ``quotas[section]`` articles of at least
-    MIN_CHARS characters drawn with ``random.Random(seed)`` from the ids in file order."""
+    MIN_CHARS characters drawn with ``random.Random(seed)`` from the ids in file order. ``rows``: the
+    file already read (``read_texts()``), to read it only once."""
     by_section: dict[str, list[str]] = {}
-    for r in read_texts(path=path).values():
+    for r in (rows if rows is not None else read_texts(path=path)).values():
         if len(r["text"].strip()) >= MIN_CHARS:
             by_section.setdefault(r["label"], []).append(r["id"])
     rng = random.Random(seed)
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from models.train import format_report, score
+    from presswatch.record import STANCES
 
     gold = load_gold(args.gold)
     texts = read_texts({g["id"] for g in gold})
@@ -119,14 +122,22 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         pred, version, dt = predict(name, items)
         res = score(gold, pred)
-        summaries[name] = (version, res["summary"])
+        supported = [lab for lab in STANCES if res["stance"][lab]["support"]]
+        extra = {"stance_macro_f1_supported": sum(res["stance"][lab]["f1"] for lab in supported) / len(supported),
+                 "predicted_distorting": sum(p["stance"] == "distorting" for p in pred)}
+        summaries[name] = (version, {**res["summary"], **extra})
         report = format_report(f"{name} ({version}), real VNTC text [{dt:.1f}s, {len(gold) / dt:.1f} docs/s]", res)
         print(report.replace(" dev items", " hand-labelled items", 1))
         print()
     print("== side by side (macro-F1 over labels; topics over labels with gold support)")
     print(f"{'':26s}" + "".join(f"{n:>14s}" for n in summaries))
-    for key in ("topic_macro_f1", "sentiment_macro_f1", "stance_macro_f1", "stance_distorting_recall"):
-        print(f"{key:26s}" + "".join(f"{s[key]:14.3f}" for _, s in summaries.values()))
+    for key in ("topic_macro_f1", "sentiment_macro_f1", "stance_macro_f1", "stance_macro_f1_supported",
+                "stance_distorting_recall", "predicted_distorting"):
+        print(f"{key:26s}" + "".join(f"{s[key]:14.3f}" if isinstance(s[key], float) else f"{s[key]:14d}"
+                                     for _, s in summaries.values()))
+    print("stance_macro_f1 averages all four stances (models.train.score); a stance with no gold item scores 0 there, "
+          "so stance_macro_f1_supported averages only the stances the gold set contains. predicted_distorting: "
+          "items the classifier called distorting (see VNTC_GOLD.md on how many distorting items the gold set has).")
     return 0
 
 
