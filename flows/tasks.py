@@ -19,7 +19,7 @@ def _ref(row):
     return spec_from_row(row).ref()
 
 
-@task(name="poll-source", retries=1, retry_delay_seconds=2)
+@task(name="poll-source", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5, timeout_seconds=900)
 def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
@@ -35,7 +35,7 @@ def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
 CRAWLS_AT_ONCE = 4  # crawl subprocesses of one ingest run (each is one Scrapy process, ~100 MB)
 
 
-@task(name="crawl-source", retries=1, retry_delay_seconds=5)
+@task(name="crawl-source", retries=1, retry_delay_seconds=[60], retry_jitter_factor=0.5)
 def crawl_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
     """Crawl one sitemap/site/page source in its own subprocess (``crawlers.crawl.run_crawl``)."""
     settings = load_settings(data_dir, **overrides)
@@ -76,7 +76,7 @@ def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool 
     return summary
 
 
-@task(name="process-batch")
+@task(name="process-batch", retries=1, retry_delay_seconds=[10], timeout_seconds=3600)
 def process_batch_task(data_dir: str, ids: list[int], overrides: dict) -> dict:
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
@@ -84,7 +84,7 @@ def process_batch_task(data_dir: str, ids: list[int], overrides: dict) -> dict:
     return c.__dict__
 
 
-@task(name="index-pending", retries=2, retry_delay_seconds=1)
+@task(name="index-pending", retries=2, retry_delay_seconds=[1, 3], timeout_seconds=3600)
 def index_task(data_dir: str, overrides: dict) -> int:
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
