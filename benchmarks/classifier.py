@@ -85,7 +85,7 @@ def alone(n: int, tokens: list[int], precision: str, threads: int) -> dict:
         clf.classify_many(docs)
         dt, dc = time.perf_counter() - t0, cpu_s() - c0
         out["by_tokens"][tok] = {"docs_per_s": round(n / dt, 1), "cpu_s_per_doc": round(dc / n, 4),
-                                 "load_avg_1m": round(os.getloadavg()[0], 1)}
+                                 "load_avg_1m": round(os.getloadavg()[0], 1), "peak_rss_mb": round(peak_rss_mb())}
     if 128 in tokens:  # one document per call: what batching saves
         clf = TransformerClassifier(base.encoder, base.heads, rules=base.rules, max_tokens=128)
         sub = docs[: max(8, n // 4)]

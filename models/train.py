@@ -62,7 +62,8 @@ class EmbeddingCache:
     def __init__(self, encoder, cache_dir: Path, max_tokens: int):
         self.encoder, self.max_tokens = encoder, max_tokens
         safe = encoder.version.replace("/", "_").replace(":", "_").replace("@", "_")
-        self.path = Path(cache_dir) / "embeddings" / f"{safe}-{max_tokens}-{encoder.precision}.npz"
+        runtime = encoder.runtime_tag + (f"-{encoder.onnx_sha256[:12]}" if getattr(encoder, "onnx_sha256", None) else "")
+        self.path = Path(cache_dir) / "embeddings" / f"{safe}-{max_tokens}-{runtime}.npz"
         self.store: dict[str, np.ndarray] = {}
         if self.path.exists():
             with np.load(self.path) as z:
@@ -105,20 +106,41 @@ def _targets(rows: list[dict], rule_out):
         else:
             topics = set(r["topics"])
             ys[i], yt[i] = SENTIMENTS.index(r["sentiment"]), STANCES.index(r["stance"])
+            if "augmented" in r.get("tags", []):  # folded copies teach sentiment and stance only: as topic
+                M[i] = 0  # examples they cost 5 points of dev topic macro-F1 (models/MODEL_CARD.md)
         for t in topics:
             Y[i, TOPICS.index(t)] = 1
     return Y, M, ys, yt
 
 
+def fold_augment(rows: list[dict]) -> list[dict]:
+    """Folded copies (no diacritics, lower case: how much social media is typed) of the Vietnamese rows
+    that have no folded twin yet; same labels, used for the sentiment and stance heads only."""
+    have = {r["id"] for r in rows}
+    out = []
+    for r in rows:
+        if r.get("lang") != "vi" or "no_diacritics" in r.get("tags", []) or r["id"] + "-nd" in have:
+            continue
+        out.append(dict(r, id=r["id"] + "-nd", title=fold(r["title"]), text=fold(r["text"]),
+                        tags=list(r.get("tags", [])) + ["folded_twin", "no_diacritics", "augmented"]))
+    return out
+
+
 def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_section: int = 0,
           review_labels: Path | None = None, l2: float = 1e-3, weak_weight: float = 0.3,
-          log=print) -> Heads:
+          fold_copies: bool = True, log=print) -> Heads:
+    """Fit the heads (deterministic: fixed seeds, full-batch L-BFGS, VNTC sampled with a fixed seed) and
+    write them with a card holding the data used and the dev-split figures."""
     t0 = time.perf_counter()
     rules = KeywordClassifier()
     rows = load_labelled(split="train")
     if review_labels and Path(review_labels).exists():
         rows += load_labelled(Path(review_labels))
+    if fold_copies:
+        rows += fold_augment(rows)
     weak = load_vntc(vntc_per_section)
+    if vntc_per_section and not weak:
+        log(f"VNTC not found at {VNTC_DIR}: training without weak labels")
     cache = EmbeddingCache(encoder, cache_dir, max_tokens)
     X, rc = featurise(rows + weak, cache, rules)
     Y, M, ys, yt = _targets(rows + weak, rc)
@@ -127,13 +149,15 @@ def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_s
     card = {"version": "", "encoder": encoder.version, "rules": rules.version, "max_tokens": max_tokens,
             "features": f"embedding[{encoder.dim}] ; keyword rules[17] x {0.5}",
             "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "data": {"labelled_train": len(rows), "vntc_weak": len(weak),
+            "data": {"labelled_train": len(rows), "vntc_weak": len(weak), "fold_copies": fold_copies,
                      "labelled_file_sha256": hashlib.sha256(LABELLED.read_bytes()).hexdigest()[:16]},
-            "l2": l2, "weak_weight": weak_weight, "precision_at_training": encoder.precision}
+            "l2": l2, "weak_weight": weak_weight, "precision_at_training": encoder.runtime_tag}
     card["version"] = weights_digest(arrays)
     heads = Heads(card=card, **arrays)
     dev = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens)
     card["dev"] = dev["summary"]
+    card["dev_without_diacritics"] = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens,
+                                              rows=folded(load_labelled(split="dev")))["summary"]
     heads.save(out)
     log(f"trained heads {card['version']} on {len(rows)} labelled + {len(weak)} weak items in "
         f"{time.perf_counter() - t0:.1f}s -> {out}")

@@ -155,6 +155,8 @@ def test_outputs_are_deterministic_for_a_model_version(clf):
     assert all(np.array_equal(x.vector, y.vector) for x, y in zip(batch, again))
     single = [clf.classify(*it) for it in items]
     assert plain(single) == plain([clf.classify(*it) for it in items])
+    if clf.encoder.runtime == "onnxruntime":  # one document per run there: a batch changes nothing
+        assert plain(single) == plain(batch) and all(np.array_equal(x.vector, y.vector) for x, y in zip(batch, single))
     # batch 1 vs batch 16: the same labels; scores and vectors differ only in the last digits (padding
     # changes the matrix shapes, and int8 quantises activations per batch)
     for x, y in zip(batch, single):
@@ -176,12 +178,13 @@ def test_default_runtime_is_int8_onnxruntime_with_its_checksum_recorded(clf, mod
 
 
 def test_a_tampered_onnx_export_is_refused(tmp_path):
-    from models.encoder import ONNX_DIR, ONNX_FILE, ONNX_RECORD, ensure_onnx_int8
+    from models.encoder import ONNX_DIR, ONNX_FILE, ONNX_FORMAT, ONNX_RECORD, ensure_onnx_int8
 
     d = tmp_path / ONNX_DIR
     d.mkdir()
     (d / ONNX_FILE).write_bytes(b"not the exported model")
-    (d / ONNX_RECORD).write_text(json.dumps({"onnx_sha256": "0" * 64, "weights_sha256": "x"}), encoding="utf-8")
+    (d / ONNX_RECORD).write_text(json.dumps({"format": ONNX_FORMAT, "onnx_sha256": "0" * 64,
+                                                   "weights_sha256": "x"}), encoding="utf-8")
     with pytest.raises(EncoderUnavailable, match="checksum"):
         ensure_onnx_int8(tmp_path)
 
@@ -336,6 +339,21 @@ def test_vntc_weak_labels_map_sections_and_keep_other_topics_unknown():
             assert Y[i, TOPICS.index(t)] == 1 and M[i, TOPICS.index(t)] == 1
         if r["vntc_label"] not in VNTC_MAP:  # unmapped sections: only the rules' confident topics are known
             assert M[i].sum() == Y[i].sum()
+
+
+def test_folded_copies_teach_sentiment_and_stance_but_not_topics():
+    from models.classifier import KeywordClassifier
+    from models.train import _targets, fold_augment, load_labelled
+    from presswatch.text import has_diacritics
+
+    rows = [r for r in load_labelled(split="train") if r["lang"] == "vi"][:40]
+    copies = fold_augment(rows)
+    have_twin = {r["id"][:-3] for r in rows if r["id"].endswith("-nd")}
+    assert copies and all(not has_diacritics(c["title"] + c["text"]) and "augmented" in c["tags"] for c in copies)
+    assert not {c["id"][:-3] for c in copies} & have_twin  # items with a folded twin get no second one
+    rules = KeywordClassifier()
+    Y, M, ys, yt = _targets(copies, [rules.classify(c["title"], c["text"]) for c in copies])
+    assert M.sum() == 0 and (ys >= 0).all() and (yt >= 0).all()
 
 
 # ------------------------------------------------------------------------------------------- CI gate
