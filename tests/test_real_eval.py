@@ -108,3 +108,65 @@ def test_gold_id_missing_from_the_corpus_is_an_error(tmp_path, monkeypatch, caps
     monkeypatch.setattr(real_eval, "VNTC_TEST", vntc)
     assert real_eval.main(["--classifier", "keywords", "--gold", str(gold)]) == 2
     assert "'nope'" in capsys.readouterr().err
+
+
+# --- Training labels from the VNTC train split (models/data/vntc_train_labels.jsonl) ---------------
+# Same contract as the gold file plus "pool" (how the item was drawn); ids and labels only, no text.
+# They must stay apart from the gold set: no gold id, and no article whose opening equals a gold text
+# (VNTC repeats some articles across its two splits under different ids).
+
+TRAIN_LABELS = REPO / "models" / "data" / "vntc_train_labels.jsonl"
+VNTC_TRAIN = real_eval.VNTC_TEST.with_name("train.jsonl.gz")
+KEYWORD_POOLS = ("sovereignty", "human_rights", "religion_ethnicity", "labour", "investment_economy",
+                 "foreign_relations", "local_critical")
+POOLS = {"stratified", *(f"keyword:{p}" for p in KEYWORD_POOLS)}
+
+
+def head_hash(text: str) -> str:
+    """The overlap key VNTC_GOLD.md documents: first 300 characters, whitespace collapsed, lower case."""
+    import hashlib
+    return hashlib.sha1(" ".join(text[:300].split()).lower().encode("utf-8")).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def train_labels() -> list[dict]:
+    return real_eval.load_gold(TRAIN_LABELS)
+
+
+def test_train_labels_use_the_contract_vocabularies(train_labels):
+    assert len(train_labels) >= 400
+    for r in train_labels:
+        assert set(r) <= {"id", "vntc_label", "pool", "topics", "sentiment", "stance", "note"}, r  # no text
+        assert {"id", "vntc_label", "pool", "topics", "sentiment", "stance"} <= set(r), r
+        assert r["vntc_label"] in SECTIONS and r["pool"] in POOLS, r
+        assert isinstance(r["topics"], list) and len(set(r["topics"])) == len(r["topics"]), r
+        assert set(r["topics"]) <= set(TOPICS), r
+        assert r["sentiment"] in SENTIMENTS and r["stance"] in STANCES, r
+        assert len(r.get("note", "")) <= 120, r
+    assert {r["pool"] for r in train_labels} == POOLS  # every pool is represented
+
+
+def test_train_label_ids_unique_and_apart_from_the_gold_ids(train_labels, gold):
+    ids = [r["id"] for r in train_labels]
+    assert len(ids) == len(set(ids))
+    assert not set(ids) & {g["id"] for g in gold}
+
+
+def test_head_hash_ignores_spacing_and_case_but_not_words():
+    assert head_hash("Khởi tố  nguyên\nchủ tịch") == head_hash("khởi tố nguyên chủ tịch")
+    assert head_hash("Khởi tố nguyên chủ tịch") != head_hash("Khởi tố nguyên phó chủ tịch")
+    assert head_hash("A" * 300 + "tail one") == head_hash("A" * 300 + "tail two")
+
+
+@pytest.mark.skipif(not (VNTC_TRAIN.exists() and real_eval.VNTC_TEST.exists()),
+                    reason="../shared/data/vntc/train.jsonl.gz or test.jsonl.gz not present")
+def test_train_labels_are_train_articles_unlike_any_gold_text(train_labels, gold):
+    rows = real_eval.read_texts({r["id"] for r in train_labels}, path=VNTC_TRAIN)
+    for r in train_labels:
+        assert r["id"] in rows, r["id"]
+        assert rows[r["id"]]["label"] == r["vntc_label"], r["id"]
+        assert len(rows[r["id"]]["text"]) >= real_eval.MIN_CHARS, r["id"]
+    gold_rows = real_eval.read_texts({g["id"] for g in gold}, path=real_eval.VNTC_TEST)
+    gold_heads = {head_hash(g["text"]) for g in gold_rows.values()}
+    assert len(gold_heads) >= len(gold) - 5  # the key separates gold articles, so a match means a duplicate
+    assert not [r["id"] for r in train_labels if head_hash(rows[r["id"]]["text"]) in gold_heads]
