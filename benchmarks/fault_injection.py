@@ -18,8 +18,9 @@ run without a kill must then finish, and the checks must find:
 * the same duplicates and stories as a run of the same corpus that was never killed (the reference).
 
 Kill delays are random (seeded, printed) between 0.2 s and the time the rest of the run is expected to take
-(from the reference run's time and what is already stored and processed), so kills land at random points
-of the start-up, of storing and of processing, however fast the machine is.
+(from the reference run's time, its re-indexing time and what is already stored, processed and indexed), so
+kills land at random points of the start-up, of storing, of processing and of indexing, however fast the
+machine is.
 
 ``tests/test_crash.py`` runs this code on a smaller corpus in CI; the command below is the full version:
 
@@ -112,18 +113,18 @@ def kill_loop(args: list[str], data_dir: Path, kills: int, seed: int, total: int
               min_delay_s: float = 0.2, env: dict | None = None, log=print) -> Outcome:
     """Start ``presswatch ARGS`` and SIGKILL its process group after a random delay, until it was killed
     ``kills`` times (a run that finishes before its delay counts as an attempt); then run it once more. Each delay is drawn (``random.Random(seed)``) between ``min_delay_s``
-    and ``window_s(stored, processed)``: how long the rest of the run is expected to take, so that the
-    kills fall at random points of the work still to do."""
+    and ``window_s(stored, processed, indexed)``: how long the rest of the run is expected to take, so
+    that the kills fall at random points of the work still to do."""
     rng = random.Random(seed)
     env = env or cli_env(data_dir)
     db = Path(data_dir) / "presswatch.db"
     out = Outcome()
     started = time.monotonic()
-    stored = processed = 0
+    stored = processed = indexed = 0
     attempt = 0
     while sum(k.killed for k in out.kills) < kills and attempt < 3 * kills:  # a run may finish before its delay
         attempt += 1
-        delay = round(rng.uniform(min_delay_s, max(min_delay_s, window_s(stored, processed))), 2)
+        delay = round(rng.uniform(min_delay_s, max(min_delay_s, window_s(stored, processed, indexed))), 2)
         with tempfile.TemporaryFile() as output:
             p = subprocess.Popen(presswatch_cmd() + args, env=env, stdout=output, stderr=subprocess.STDOUT,
                                  start_new_session=True)
@@ -139,7 +140,7 @@ def kill_loop(args: list[str], data_dir: Path, kills: int, seed: int, total: int
         k.total = total
         k.stored = stored = count(db, "SELECT count(*) FROM documents")
         k.processed = processed = count(db, "SELECT count(*) FROM documents WHERE status != 'fetched'")
-        k.indexed = count(db, "SELECT count(*) FROM documents WHERE indexed_at IS NOT NULL")
+        k.indexed = indexed = count(db, "SELECT count(*) FROM documents WHERE indexed_at IS NOT NULL")
         out.kills.append(k)
         log(f"attempt {attempt:2d}: {'SIGKILL after' if k.killed else f'exit {k.rc} before'} {delay:5.2f} s "
             f"({k.phase}; stored {k.stored}, processed {k.processed}, indexed {k.indexed})")
@@ -311,14 +312,22 @@ def run(docs: int, kills: int, seed: int, work: Path, corpus: str = "demo", refe
     if reference:
         ref_s = timed_import(corpus_file, work / "reference", env_extra)
         ref = dedup_view(work / "reference" / "presswatch.db")
+        t = time.monotonic()  # the share of indexing: rebuilding the reference's index
+        r = subprocess.run(presswatch_cmd() + ["reindex"], env=cli_env(work / "reference", **env_extra),
+                           capture_output=True, text=True, timeout=3600)
+        index_s = max(0.0, time.monotonic() - t - startup_s) if r.returncode == 0 else 0.1 * ref_s
     else:
         ref_s = startup_s + docs / 100  # ~100 docs/s stored and processed (keyword classifier, 2 slow CPUs)
-    store_s = 0.1 * (ref_s - startup_s)  # storing is ~10% of the work of an import, processing the rest
-    per_doc_s = (ref_s - startup_s - store_s) / docs
-    log(f"corpus: {len(items)} items; seed {seed}; start-up {startup_s:.1f} s, a run never killed {ref_s:.1f} s")
+        index_s = 0.1 * ref_s
+    store_s = 0.05 * (ref_s - startup_s)  # storing is a small part of an import: processing is the rest
+    per_doc_s = max(0.0, ref_s - startup_s - store_s - index_s) / docs
+    log(f"corpus: {len(items)} items; seed {seed}; start-up {startup_s:.1f} s, a run never killed {ref_s:.1f} s "
+        f"(indexing ~{index_s:.1f} s)")
 
-    def window(stored: int, processed: int) -> float:
-        return startup_s + (store_s if stored < docs else 0) + per_doc_s * (docs - processed) * 1.1
+    def window(stored: int, processed: int, indexed: int) -> float:
+        """Expected time of the rest of the run: start-up, storing, processing and indexing what is left."""
+        return (startup_s + (store_s if stored < docs else 0) + per_doc_s * (docs - processed)
+                + index_s * (docs - indexed) / docs) * 1.1
 
     data = work / "data"
     outcome = kill_loop(["import", str(corpus_file)], data, kills, seed, docs, window,

@@ -74,8 +74,8 @@ def ensure_users(data_dir: Path, n: int) -> list[str]:
     return names
 
 
-def request_for(rng: random.Random) -> tuple[str, str, dict]:
-    kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+def request_for(rng: random.Random, weights: dict = WEIGHTS) -> tuple[str, str, dict]:
+    kind = rng.choices(list(weights), weights=list(weights.values()))[0]
     if kind == "search":
         return kind, "/search", {"q": rng.choice(QUERIES), **({"page": "2"} if rng.random() < 0.2 else {})}
     if kind == "api_search":
@@ -98,13 +98,13 @@ async def login(client: httpx.AsyncClient, username: str) -> None:
 
 
 async def user(base: str, username: str, seed: int, deadline: float, budget: list[int], results: dict,
-               timeout: float) -> None:
+               timeout: float, weights: dict = WEIGHTS) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=timeout, follow_redirects=False) as client:
         await login(client, username)
         while time.monotonic() < deadline and budget[0] > 0:
             budget[0] -= 1
-            kind, path, params = request_for(rng)
+            kind, path, params = request_for(rng, weights)
             t = time.perf_counter()
             try:
                 r = await client.get(path, params=params)
@@ -153,7 +153,14 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=5000, help="requests in all (the bound in requests)")
     ap.add_argument("--timeout", type=float, default=60, help="per-request timeout, s (a timeout is an error)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--endpoints", default=",".join(WEIGHTS),
+                    help=f"comma-separated subset of {', '.join(WEIGHTS)} (same relative weights)")
     a = ap.parse_args()
+    chosen = [e.strip() for e in a.endpoints.split(",") if e.strip()]
+    unknown = sorted(set(chosen) - set(WEIGHTS))
+    if unknown or not chosen:
+        raise SystemExit(f"--endpoints: unknown {unknown}; use some of {', '.join(WEIGHTS)}")
+    weights = {k: WEIGHTS[k] for k in chosen}
 
     from presswatch.config import load_settings
     from presswatch.storage import open_store
@@ -178,14 +185,15 @@ def main() -> int:
                     raise SystemExit(f"presswatch serve exited: {server.stderr.read()[-2000:]}")
                 time.sleep(0.2)
         print(f"archive {a.data_dir}: {docs:,} documents, {alerts:,} alerts; {a.users} users, "
-              f"{a.duration:.0f} s or {a.max_requests} requests; server pid {server.pid} on {base}")
+              f"{a.duration:.0f} s or {a.max_requests} requests; endpoints {', '.join(weights)}; "
+              f"server pid {server.pid} on {base}")
         results: dict = defaultdict(list)
         budget = [a.max_requests]
 
         async def all_users():
             t = time.monotonic()
             deadline = t + a.duration
-            await asyncio.gather(*(user(base, n, a.seed * 1000 + k, deadline, budget, results, a.timeout)
+            await asyncio.gather(*(user(base, n, a.seed * 1000 + k, deadline, budget, results, a.timeout, weights)
                                    for k, n in enumerate(names)))
             return time.monotonic() - t
 
