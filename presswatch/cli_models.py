@@ -97,14 +97,16 @@ def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copie
 @main.command("evaluate")
 @click.option("--classifier", "name", type=click.Choice(["transformer", "keywords"]), default=None)
 @click.option("--folded", is_flag=True, help="Also score the Vietnamese dev items typed without diacritics.")
+@click.option("--long", "long_", is_flag=True, help="Also score long versions of the Vietnamese items (content "
+              "past the first window; needs ../shared/data/vntc): set classifier_chunks to compare chunking.")
 @click.option("--check", is_flag=True, help="Exit 1 when a figure is below the `classifier:` floors.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def evaluate_cmd(ctx, name, folded, check, as_json):
+def evaluate_cmd(ctx, name, folded, long_, check, as_json):
     """Per-label precision / recall / F1 and confusion tables on the held-out dev split."""
     from models.classifier import get_classifier
     from models.train import folded as fold_rows
-    from models.train import format_report, load_labelled, predict_rows, score
+    from models.train import format_report, load_labelled, long_items, predict_rows, score
     from presswatch.evaluation import load_floors
 
     s = _settings(ctx)
@@ -117,6 +119,11 @@ def evaluate_cmd(ctx, name, folded, check, as_json):
         results["dev_vietnamese"] = score(vi, predict_rows(clf, vi))
         rows = fold_rows(dev)
         results["dev_without_diacritics"] = score(rows, predict_rows(clf, rows))
+    if long_:
+        rows = long_items(dev)
+        if not rows:
+            raise click.ClickException("--long needs VNTC in ../shared/data/vntc (not found)")
+        results["dev_long"] = score(rows, predict_rows(clf, rows))
     if as_json:
         _echo_json({"model_version": clf.version, **{k: v for k, v in results.items()}})
     else:

@@ -356,6 +356,20 @@ def test_folded_copies_teach_sentiment_and_stance_but_not_topics():
     assert M.sum() == 0 and (ys >= 0).all() and (yt >= 0).all()
 
 
+def test_long_items_put_the_labelled_content_past_the_first_window():
+    from models.train import VNTC_DIR, load_labelled, long_items
+
+    if not (VNTC_DIR / "test.jsonl.gz").exists():
+        pytest.skip("VNTC (../shared/data/vntc) is not present")
+    dev = load_labelled(split="dev")
+    rows = long_items(dev)
+    vi = [r for r in dev if r["lang"] == "vi"]
+    assert len(rows) == len(vi)
+    for r, src in zip(rows[:20], vi[:20]):
+        assert r["text"].endswith(src["title"] + ". " + src["text"]) and r["title"] != src["title"]
+        assert len(r["text"]) > 600 + len(src["text"]) and r["topics"] == src["topics"]
+
+
 # ------------------------------------------------------------------------------------------- CI gate
 def test_dev_split_meets_the_pinned_floors(clf):
     """The CI gate (same figures as `presswatch evaluate --check`): the held-out dev split, never trained on."""
