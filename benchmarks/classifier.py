@@ -171,7 +171,7 @@ def main() -> None:
                 rows.append(r)
                 print(json.dumps(r))
     if rows:
-        print("\nclassifier alone, batch 16 — docs/s (CPU-s per document) at N tokens")
+        print("\nclassifier alone, classify_many (torch: 16 per pass; onnxruntime: 1 per run) — docs/s (CPU-s per document) at N tokens")
         head = f"{'runtime':18s} {'thr':>3s} " + " ".join(f"{t:>14d}" for t in tokens)
         print(head + f" {'batch 1 @128':>14s} {'peak RSS':>9s} {'load':>5s}")
         for r in rows:
