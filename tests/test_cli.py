@@ -130,6 +130,7 @@ def test_private_addresses_are_refused_without_an_admin_allowance(tmp_path, demo
 def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
     """SIGKILL `presswatch run` (with its process group) at points during ingest and processing, then
     run again: every article of the source corpus is stored exactly once, processed, and indexed once."""
+    from benchmarks.fault_injection import count  # one helper for both crash tests (and the benchmark)
     from presswatch.demo_site.scaled import ScaledSite
 
     data = tmp_path / "d"
@@ -139,21 +140,13 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
                                     allow_unicode=True), encoding="utf-8")
         db = data / "presswatch.db"
         env = cli_env(data, PRESSWATCH_ALLOW_PRIVATE_HOSTS="127.0.0.1", PRESSWATCH_BATCH_SIZE="25")
-
-        def count(sql):
-            try:
-                with sqlite3.connect(db, timeout=5) as c:
-                    return c.execute(sql).fetchone()[0]
-            except sqlite3.Error:
-                return 0
-
         kills = 0
         for condition in ("SELECT count(*) >= 80 FROM documents",  # during ingest
                           "SELECT count(*) >= 30 FROM documents WHERE status='processed'"):  # during processing
             p = subprocess.Popen(presswatch_cmd() + ["run", "--all", "--sources", str(f)], env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             deadline = time.time() + 240
-            while time.time() < deadline and p.poll() is None and not count(condition):
+            while time.time() < deadline and p.poll() is None and not count(db, condition):
                 time.sleep(0.05)
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
