@@ -1,6 +1,12 @@
+import datetime as _dt
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
-from crawlers.http import FetchError, get
+from crawlers.http import FetchError, get, guarded_client, shared_client
 from presswatch.netguard import BlockedURL, check_url
 
 ALLOW = ("127.0.0.1",)
@@ -47,14 +53,6 @@ def test_unreachable_host_is_a_clear_error():
 
 
 # --------------------------------------------------------------------------- DNS pinning (DNS rebinding)
-import datetime as _dt
-import socket
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-from crawlers.http import guarded_client, shared_client
-
 PUBLIC = "93.184.216.34"  # a global address; nothing is reachable at it from the test machine
 
 
