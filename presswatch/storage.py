@@ -313,13 +313,13 @@ _FULL_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLI
 class StorageFull(click.ClickException):
     """A write to the store did not fit on the disk. The transaction was rolled back whole, so nothing
     half-written remains; the message says what to do. A ``ClickException`` so that every command prints
-    it without a traceback, wherever it is raised (also through Prefect); exit status 75 (EX_TEMPFAIL:
-    run again later)."""
+    it without a traceback, wherever it is raised; exit status 75 (EX_TEMPFAIL: run again later).
+    Picklable (Prefect may carry a task's exception across processes)."""
 
     exit_code = 75
 
-    def __init__(self, path, exc: BaseException):
-        self.path = path
+    def __init__(self, path, exc: BaseException | str):
+        self.path, self.cause = path, str(exc)
         where = path or "ổ đĩa / the disk"
         super().__init__(
             f"Ổ đĩa hoặc cơ sở dữ liệu đã đầy: không ghi được vào {where} ({exc}). Không mất dữ liệu: thay đổi "
@@ -329,6 +329,9 @@ class StorageFull(click.ClickException):
             f"{where} ({exc}). Nothing is lost: the unfinished write was rolled back whole. Free space (e.g. "
             "`presswatch prune --raw-older-than 365`) or move the data directory to a larger disk, then run the "
             "command again: the next run catches up.")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.cause))
 
 
 def disk_full(exc: BaseException) -> OSError | None:

@@ -3,6 +3,7 @@ against the source corpus (``benchmarks/fault_injection.py`` holds the runs and 
 line runs the same code on 10,000 documents)."""
 import collections
 import json
+import pickle
 import resource
 import sqlite3
 import subprocess
@@ -81,6 +82,7 @@ def test_full_disk_during_ingest_and_processing_is_a_clear_error_and_the_next_ru
             raise AssertionError("processing fitted in 300 more pages")
         except StorageFull as exc:
             assert "database or disk is full" in str(exc) and "Nothing is lost" in str(exc)
+            assert str(pickle.loads(pickle.dumps(exc))) == str(exc)  # survives Prefect's process boundaries
     statuses = _state(db, by_url)
     assert set(statuses) == {"fetched", "processed"} and statuses["processed"] > 0  # none "failed"
 
