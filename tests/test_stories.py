@@ -228,6 +228,9 @@ def test_cli_stories_show_prints_the_spread(kw_store, kw_settings):
     bad = subprocess.run(presswatch_cmd() + ["stories", "show", "s-missing"], env=env, capture_output=True,
                          text=True, timeout=60)
     assert bad.returncode == 1 and "no such story" in bad.stderr
+    listed = subprocess.run(presswatch_cmd() + ["stories", "list", "--json"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert listed.returncode == 0 and [r["id"] for r in json.loads(listed.stdout)] == [sid]
 
 
 def test_window_drops_withdrawn_members_compacts_and_reloads_for_older_items(kw_store):
