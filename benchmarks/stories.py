@@ -6,7 +6,7 @@
     .venv/bin/python benchmarks/stories.py --calibrate           # pair similarities behind the bars
 
 **Stream.** VNTC texts (train + test, ../shared/data/vntc) as originals, in corpus order, spread evenly
-over ``--days`` (60: ~1,700 items a day, ~5,000 in a 72 h window), plus planted items of the same
+over ``--days`` (60: ~1,700 items a day; the in-memory window holds ~10,000), plus planted items of the same
 stories arriving 0.5-30 h after their source: 8 % *rewrites* (the source's lead sentences in another
 order, 25 % of the words dropped, its own title: another outlet's article, which dedup must not fold and
 clustering should join) and 1 % verbatim copies (dedup's exact hash). The title is the first ten words.
