@@ -302,6 +302,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX story_vectors_seq ON story_vectors(seq);
     CREATE INDEX story_vectors_story ON story_vectors(story_id);
     """,
+    # 6: dashboard aggregates (issue 8): processed items by Vietnamese calendar day (published, else stored),
+    # the expression exactly as presswatch/stats.py writes it (_DAY), else SQLite does not use the index;
+    # with every column the aggregates read, so that they are answered from the index alone (covering)
+    """
+    CREATE INDEX documents_vn_day ON documents(status, date(COALESCE(published, created_at), '+7 hours'),
+        published, created_at, source_id, story_id, sentiment, source_type, lang, stance, risk, topics, provinces);
+    """,
 ]
 
 # SQLite's answers to a write that does not fit: the disk (or the database's size limit) is full

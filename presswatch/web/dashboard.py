@@ -47,7 +47,10 @@ def make_dashboard_router(settings, store, render, hidden_stories=None) -> APIRo
                        for dim in ("topics", "sentiment", "source_type", "provinces")}
             sov = stats.share_of_voice(st, days=days, today=until, hidden=hidden)
             top = stats.top_stories(st, days=min(days, 7), today=until, hidden=hidden)
-            spikes = [s for dim in ("topics", "provinces") for s in stats.spikes(st, dim, today=until, hidden=hidden)]
+            # spikes out of the charts' own series when they cover the 14-day baseline (no second query)
+            spikes = [s for dim in ("topics", "provinces")
+                      for s in (stats.spikes_from_volume(volumes[dim]) if days >= 15
+                                else stats.spikes(st, dim, today=until, hidden=hidden))]
         svgs = {dim: charts.stacked_bars(v, labels, lang) for dim, v in volumes.items()}
         return render("dashboard.html", lang, request, c=CHART_TITLES[lang], svgs=svgs, days=days,
                       sov=charts.horizontal_bars(sov, "source_id", labels, lang), top=top, spikes=spikes,
