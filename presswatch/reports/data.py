@@ -217,7 +217,9 @@ def collect(store, period: Period, as_of: datetime, top_per_topic: int = 3, atte
     # one pass over the stories for the cheap sort keys; full views only for the stories shown
     stats: dict[str, tuple] = {}
     for sid, group in by_story.items():
-        lead = min(group, key=lambda x: (x.duplicate_of is not None, -x.risk, x.when))
+        # the story is headed by an original, in Vietnamese when the story has one (a clustered story may
+        # hold a foreign outlet's report of the same event), then by risk and time
+        lead = min(group, key=lambda x: (x.duplicate_of is not None, x.lang != "vi", -x.risk, x.when))
         stats[sid] = (len(group), max(x.risk for x in group), min(x.when for x in group), lead)
 
     def story_view(sid: str) -> dict:
