@@ -92,9 +92,12 @@ def weights_digest(arrays: dict) -> str:
 
 
 def fit(X: np.ndarray, Y_topic: np.ndarray, topic_mask: np.ndarray, y_sent: np.ndarray, y_stance: np.ndarray,
-        l2: float = 1e-3, sample_weight: np.ndarray | None = None) -> dict:
+        l2: float = 1e-3, sample_weight: np.ndarray | None = None, balance_on: np.ndarray | None = None) -> dict:
     """Deterministic full-batch L-BFGS logistic regression for the three heads. ``y_sent``/``y_stance`` use
-    -1 for "no label" (weak examples carry topics only); classes are weighted to balance them."""
+    -1 for "no label" (weak examples carry topics only); classes are weighted to balance them, counted
+    over the rows ``balance_on`` marks (default all). Counting only the generated rows keeps 500 neutral
+    real articles from shrinking the neutral class weight, which made folded (no-diacritics) neutral
+    items come out supportive / positive (models/MODEL_CARD.md)."""
     import torch
 
     torch.manual_seed(0)
@@ -132,7 +135,8 @@ def fit(X: np.ndarray, Y_topic: np.ndarray, topic_mask: np.ndarray, y_sent: np.n
     for key, y, n in (("sent", y_sent, len(SENTIMENTS)), ("stance", y_stance, len(STANCES))):
         keep = np.where(y >= 0)[0]
         yk = torch.from_numpy(y[keep].astype(np.int64))
-        counts = np.bincount(y[keep], minlength=n).astype(np.float32)
+        bal = keep if balance_on is None else np.where((y >= 0) & balance_on)[0]
+        counts = np.bincount(y[bal], minlength=n).astype(np.float32)
         cw = torch.from_numpy(np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / n, 0).astype(np.float32))
         kt = torch.from_numpy(keep)
 

@@ -1,10 +1,14 @@
 """Training and evaluation of the heads (``presswatch train`` / ``presswatch evaluate``).
 
 Sources for training: the labelled set ``models/data/labelled.jsonl`` (split ``train`` only; ``dev`` is
-never trained on), optional weak labels from VNTC (``../shared/data/vntc``: section → topic where the
-mapping is clear, plus keyword-rule topics; topics only) and reviewers' decisions when a review queue
-provides them (``review_labels``: JSON lines in the labelled format). Embeddings are cached per encoder
-version so retraining takes seconds."""
+never trained on), the hand-labelled real articles ``models/data/vntc_train_labels.jsonl`` (601 VNTC
+*train*-split ids with topics, sentiment and stance; the texts are read from ``../shared/data/vntc`` and
+never stored in the repository, so without it training goes on without them), optional weak labels from
+VNTC (section → topic where the mapping is clear, plus keyword-rule topics; topics only) and reviewers'
+decisions when a review queue provides them (``review_labels``: JSON lines in the labelled format). The
+gold set ``vntc_gold.jsonl`` (VNTC *test* split) is never read here. Embeddings are cached per encoder
+version so retraining takes seconds. ``cross_validate`` chooses the recipe without touching either
+held-out set (generated dev, real gold)."""
 from __future__ import annotations
 
 import gzip
@@ -25,6 +29,7 @@ from .heads import Heads, fit, rule_features, weights_digest
 from .transformer import TOPIC_THRESHOLD, encoder_input
 
 LABELLED = Path(__file__).with_name("data") / "labelled.jsonl"
+REAL_LABELS = Path(__file__).with_name("data") / "vntc_train_labels.jsonl"
 VNTC_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "vntc"
 # VNTC sections whose news clearly falls in one Presswatch topic; others give negatives for no topic
 # only through the rules. (Sport and culture are one topic in taxonomy.md: culture_heritage includes sport.)
@@ -53,6 +58,40 @@ def load_vntc(per_section: int, seed: int = 13) -> list[dict]:
             lines = [x.strip() for x in r["text"].split("\n") if x.strip()]
             out.append({"id": "vntc:" + r["id"], "lang": "vi", "title": lines[0][:200] if lines else "",
                         "text": " ".join(lines[1:])[:1500], "vntc_label": label, "split": "weak"})
+    return out
+
+
+def vntc_title_text(raw: str) -> tuple[str, str]:
+    """Title and text of a VNTC article as the product and ``benchmarks/real_eval.py`` see it: the first
+    line (headline run together with the lead) cut at 200 characters, then the remaining lines."""
+    lines = [x.strip() for x in raw.split("\n") if x.strip()]
+    return (lines[0][:200], "\n".join(lines[1:])) if lines else ("", "")
+
+
+def load_real(path: Path = REAL_LABELS, texts: Path | None = None) -> list[dict]:
+    """The hand-labelled real articles with their texts from the VNTC train split, in the labelled
+    format (``split`` "real"); [] when the texts are absent (a fresh clone without ../shared)."""
+    texts = texts or VNTC_DIR / "train.jsonl.gz"
+    labels = [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not texts.exists():
+        return []
+    want = {r["id"] for r in labels}
+    raw: dict[str, str] = {}
+    with gzip.open(texts, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["id"] in want:
+                raw[r["id"]] = r["text"]
+    missing = sorted(want - set(raw))
+    if missing:
+        raise ValueError(f"{len(missing)} ids of {path} are not in {texts} (first: {missing[0]!r}); "
+                         "is this the VNTC train split?")
+    out = []
+    for r in labels:
+        title, text = vntc_title_text(raw[r["id"]])
+        out.append({"id": "vntc-real:" + r["id"], "family": "vntc-real:" + r["id"], "lang": "vi",
+                    "title": title, "text": text, "topics": r["topics"], "sentiment": r["sentiment"],
+                    "stance": r["stance"], "split": "real", "tags": ["real"], "pool": r.get("pool", "")})
     return out
 
 
@@ -90,7 +129,10 @@ def featurise(rows: list[dict], cache: EmbeddingCache, rules: KeywordClassifier)
     return np.concatenate([E, R], axis=1).astype(np.float32), rc
 
 
-def _targets(rows: list[dict], rule_out):
+HEADS = ("topic", "sentiment", "stance")
+
+
+def _targets(rows: list[dict], rule_out, real_heads: tuple[str, ...] = HEADS):
     Y = np.zeros((len(rows), len(TOPICS)), np.float32)
     M = np.ones_like(Y)
     ys = np.full(len(rows), -1, np.int64)
@@ -108,6 +150,13 @@ def _targets(rows: list[dict], rule_out):
             ys[i], yt[i] = SENTIMENTS.index(r["sentiment"]), STANCES.index(r["stance"])
             if "augmented" in r.get("tags", []):  # folded copies teach sentiment and stance only: as topic
                 M[i] = 0  # examples they cost 5 points of dev topic macro-F1 (models/MODEL_CARD.md)
+            if "real" in r.get("tags", []):  # hand-labelled real articles teach the heads chosen
+                if "topic" not in real_heads:
+                    M[i] = 0
+                if "sentiment" not in real_heads:
+                    ys[i] = -1
+                if "stance" not in real_heads:
+                    yt[i] = -1
         for t in topics:
             Y[i, TOPICS.index(t)] = 1
     return Y, M, ys, yt
@@ -126,32 +175,73 @@ def fold_augment(rows: list[dict]) -> list[dict]:
     return out
 
 
+def apply_distorting_offset(arrays: dict, offset: float) -> dict:
+    """Lower the ``distorting`` stance logit by ``offset``: the stance stays the argmax, but distorting
+    must beat the next stance by a factor e^offset. Chosen by ``cross_validate`` (false alarms on real
+    mainstream news against distorting recall on held-out generated families), never on dev or gold."""
+    if offset:
+        arrays = dict(arrays, b_stance=arrays["b_stance"].copy())
+        arrays["b_stance"][STANCES.index("distorting")] -= offset
+    return arrays
+
+
+def _training_rows(review_labels: Path | None, real_labels: Path | None, fold_copies: bool,
+                   real_fold_copies: bool, log) -> tuple[list[dict], int]:
+    rows = load_labelled(split="train")
+    if review_labels and Path(review_labels).exists():
+        rows += load_labelled(Path(review_labels))
+    real = load_real(Path(real_labels)) if real_labels else []
+    if real_labels and not real:
+        log(f"VNTC texts not found at {VNTC_DIR / 'train.jsonl.gz'}: training without the hand-labelled real "
+            f"articles of {real_labels} (the heads will differ from the bundled ones)")
+    rows += real
+    if fold_copies:
+        rows += fold_augment([r for r in rows if real_fold_copies or "real" not in r["tags"]])
+    return rows, len(real)
+
+
+def _weights(rows: list[dict], real_weight: float, weak_weight: float) -> np.ndarray:
+    return np.array([weak_weight if "vntc_label" in r else real_weight if "real" in r.get("tags", []) else 1.0
+                     for r in rows], np.float32)
+
+
+def _balance_on(rows: list[dict]) -> np.ndarray:
+    """Rows whose labels set the class weights: the generated ones (not real articles nor their copies)."""
+    return np.array(["real" not in r.get("tags", []) for r in rows])
+
+
 def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_section: int = 0,
           review_labels: Path | None = None, l2: float = 1e-3, weak_weight: float = 0.3,
-          fold_copies: bool = True, log=print) -> Heads:
+          fold_copies: bool = True, real_labels: Path | None = REAL_LABELS, real_weight: float = 1.0,
+          real_heads: tuple[str, ...] = HEADS, real_fold_copies: bool = True, distorting_offset: float = 0.0,
+          balance_generated: bool = True, log=print) -> Heads:
     """Fit the heads (deterministic: fixed seeds, full-batch L-BFGS, VNTC sampled with a fixed seed) and
     write them with a card holding the data used and the dev-split figures."""
     t0 = time.perf_counter()
     rules = KeywordClassifier()
-    rows = load_labelled(split="train")
-    if review_labels and Path(review_labels).exists():
-        rows += load_labelled(Path(review_labels))
-    if fold_copies:
-        rows += fold_augment(rows)
+    rows, n_real = _training_rows(review_labels, real_labels, fold_copies, real_fold_copies, log)
     weak = load_vntc(vntc_per_section)
     if vntc_per_section and not weak:
         log(f"VNTC not found at {VNTC_DIR}: training without weak labels")
     cache = EmbeddingCache(encoder, cache_dir, max_tokens)
     X, rc = featurise(rows + weak, cache, rules)
-    Y, M, ys, yt = _targets(rows + weak, rc)
-    w = np.array([weak_weight if "vntc_label" in r else 1.0 for r in rows + weak], np.float32)
-    arrays = fit(X, Y, M, ys, yt, l2=l2, sample_weight=w)
+    Y, M, ys, yt = _targets(rows + weak, rc, real_heads)
+    arrays = fit(X, Y, M, ys, yt, l2=l2, sample_weight=_weights(rows + weak, real_weight, weak_weight),
+                 balance_on=_balance_on(rows + weak) if balance_generated else None)
+    arrays = apply_distorting_offset(arrays, distorting_offset)
+    real_file = Path(real_labels) if real_labels else None
     card = {"version": "", "encoder": encoder.version, "rules": rules.version, "max_tokens": max_tokens,
             "features": f"embedding[{encoder.dim}] ; keyword rules[17] x {0.5}",
             "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "data": {"labelled_train": len(rows), "vntc_weak": len(weak), "fold_copies": fold_copies,
-                     "labelled_file_sha256": hashlib.sha256(LABELLED.read_bytes()).hexdigest()[:16]},
-            "l2": l2, "weak_weight": weak_weight, "precision_at_training": encoder.runtime_tag}
+            "data": {"labelled_train": sum("augmented" not in r["tags"] and "real" not in r["tags"] for r in rows),
+                     "real_labelled": n_real, "fold_copies_added": sum("augmented" in r["tags"] for r in rows),
+                     "vntc_weak": len(weak), "fold_copies": fold_copies, "real_fold_copies": real_fold_copies,
+                     "labelled_file_sha256": hashlib.sha256(LABELLED.read_bytes()).hexdigest()[:16],
+                     "real_labels_file_sha256": (hashlib.sha256(real_file.read_bytes()).hexdigest()[:16]
+                                                 if n_real else None)},
+            "l2": l2, "weak_weight": weak_weight, "real_weight": real_weight, "real_heads": list(real_heads),
+            "distorting_offset": distorting_offset, "class_weights_from": "generated" if balance_generated else "all",
+            "precision_at_training": encoder.runtime_tag}
     card["version"] = weights_digest(arrays)
     heads = Heads(card=card, **arrays)
     dev = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens)
@@ -159,9 +249,67 @@ def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_s
     card["dev_without_diacritics"] = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens,
                                               rows=folded(load_labelled(split="dev")))["summary"]
     heads.save(out)
-    log(f"trained heads {card['version']} on {len(rows)} labelled + {len(weak)} weak items in "
+    log(f"trained heads {card['version']} on {len(rows)} labelled items ({n_real} real, "
+        f"{card['data']['fold_copies_added']} folded copies) + {len(weak)} weak items in "
         f"{time.perf_counter() - t0:.1f}s -> {out}")
     return heads
+
+
+def cross_validate(encoder, cache_dir: Path, folds: int = 5, max_tokens: int = 128, l2: float = 1e-3,
+                   fold_copies: bool = True, real_labels: Path | None = REAL_LABELS, real_weight: float = 1.0,
+                   real_heads: tuple[str, ...] = HEADS, real_fold_copies: bool = True,
+                   offsets: tuple[float, ...] = (0.0,), balance_generated: bool = True, seed: int = 0,
+                   log=print) -> dict:
+    """K-fold cross-validation of a recipe on the *training* data only: the generated train split grouped
+    by family (as dev is) and the real train labels, each cut into ``folds`` parts with a fixed seed;
+    every part is predicted by heads fitted on the others (folded copies follow their original). Returns
+    out-of-fold figures per distorting offset, for the generated and the real items separately — the
+    basis for choosing the recipe without the dev split or the gold set."""
+    rules = KeywordClassifier()
+    rows, n_real = _training_rows(None, real_labels, fold_copies, real_fold_copies, log)
+    if not n_real:
+        raise ValueError("cross_validate needs the real labels and their texts (../shared/data/vntc)")
+    rng = random.Random(seed)
+    fold_of: dict[str, int] = {}
+    for group in (sorted({r["family"] for r in rows if "real" not in r["tags"]}),
+                  sorted({r["family"] for r in rows if "real" in r["tags"]})):
+        rng.shuffle(group)
+        fold_of.update({f: i % folds for i, f in enumerate(group)})
+    X, rc = featurise(rows, EmbeddingCache(encoder, cache_dir, max_tokens), rules)
+    Y, M, ys, yt = _targets(rows, rc, real_heads)
+    w = _weights(rows, real_weight, 1.0)
+    fold = np.array([fold_of[r["family"]] for r in rows])
+    is_real = np.array(["real" in r["tags"] for r in rows])
+    original = np.array(["augmented" not in r["tags"] for r in rows])
+    use = w > 0
+    P = [np.zeros((len(rows), len(TOPICS))), np.zeros((len(rows), len(SENTIMENTS))),
+         np.zeros((len(rows), len(STANCES)))]
+    for k in range(folds):
+        tr, te = np.where((fold != k) & use)[0], np.where((fold == k) & original)[0]
+        bal = _balance_on([rows[i] for i in tr]) if balance_generated else None
+        h = Heads(card={}, **fit(X[tr], Y[tr], M[tr], ys[tr], yt[tr], l2=l2, sample_weight=w[tr], balance_on=bal))
+        for p, q in zip(P, h.predict(X[te])):
+            p[te] = q
+    out = {"folds": folds, "n_generated": int((original & ~is_real).sum()), "n_real": int((original & is_real).sum()),
+           "by_offset": {}}
+    d = STANCES.index("distorting")
+    for off in offsets:
+        logp = np.log(np.maximum(P[2], 1e-12))
+        logp[:, d] -= off
+        res = {}
+        for name, sel in (("generated", original & ~is_real), ("real", original & is_real)):
+            idx = np.where(sel)[0]
+            gold = [rows[i] for i in idx]
+            pred = [{"topics": [TOPICS[j] for j in range(len(TOPICS)) if P[0][i, j] >= TOPIC_THRESHOLD],
+                     "sentiment": SENTIMENTS[int(P[1][i].argmax())], "stance": STANCES[int(logp[i].argmax())]}
+                    for i in idx]
+            sc = score(gold, pred)
+            supported = [s for s in STANCES if sc["stance"][s]["support"]]
+            res[name] = {**sc["summary"],
+                         "stance_macro_f1_supported": round(float(np.mean([sc["stance"][s]["f1"] for s in supported])), 4),
+                         "predicted_distorting": sum(p["stance"] == "distorting" for p in pred)}
+        out["by_offset"][off] = res
+    return out
 
 
 # ------------------------------------------------------------------------------------------ evaluation

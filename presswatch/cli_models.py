@@ -77,21 +77,66 @@ def classify_cmd(ctx, infile, name):
               help="Encoder used for the training embeddings. fp32: the exact model; heads fitted on it lose "
                    "< 1 point when run on int8, heads fitted on int8 lost 2 points of stance.")
 @click.option("--l2", default=1e-3, show_default=True)
+@click.option("--real-labels", type=click.Path(dir_okay=False), default=None,
+              help="Hand-labelled real articles (VNTC train-split ids + labels; texts read from "
+                   "../shared/data/vntc). Default: models/data/vntc_train_labels.jsonl; trains without them, "
+                   "with a message, when the texts are absent.")
+@click.option("--no-real", is_flag=True, help="Do not use the hand-labelled real articles.")
+@click.option("--real-weight", default=1.0, show_default=True, help="Loss weight of a real article.")
+@click.option("--real-heads", default="topic,sentiment,stance", show_default=True,
+              help="Heads the real articles teach (comma-separated subset of topic,sentiment,stance).")
+@click.option("--real-fold-copies/--no-real-fold-copies", default=True, show_default=True,
+              help="Folded copies of the real articles too (sentiment and stance heads only).")
+@click.option("--distorting-offset", default=0.0, show_default=True,
+              help="Subtract this from the distorting stance logit (a decision threshold; choose it with --cv).")
+@click.option("--class-weights-from", "balance", type=click.Choice(["generated", "all"]), default="generated",
+              show_default=True, help="Rows whose label counts set the balanced class weights.")
+@click.option("--cv", "cv", default=0, show_default=True,
+              help="Instead of training: K-fold cross-validation of this recipe on the training data "
+                   "(generated train families + real train labels); prints out-of-fold figures, writes nothing.")
+@click.option("--cv-offsets", default="0", show_default=True,
+              help="With --cv: distorting offsets to score (comma-separated).")
 @click.pass_context
-def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copies, precision, l2):
-    """Rebuild the classifier heads from the labelled set (train split), weak labels and reviews."""
+def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copies, precision, l2, real_labels,
+              no_real, real_weight, real_heads, real_fold_copies, distorting_offset, balance, cv, cv_offsets):
+    """Rebuild the classifier heads from the labelled set (train split), real labels, weak labels and reviews."""
     from models.encoder import Encoder, ensure_e5_small
     from models.heads import BUNDLED
-    from models.train import format_report, train
+    from models.train import HEADS, REAL_LABELS, cross_validate, train
 
+    heads_used = tuple(h.strip() for h in real_heads.split(",") if h.strip())
+    if not set(heads_used) <= set(HEADS):
+        raise click.BadParameter(f"choose among {', '.join(HEADS)}", param_hint="--real-heads")
+    real = None if no_real else Path(real_labels or REAL_LABELS)
+    if real is not None and not real.exists():
+        raise click.ClickException(f"{real} not found: give --real-labels PATH or --no-real")
     s = _settings(ctx)
     enc = Encoder(Path(s.encoder_dir or ensure_e5_small(s.model_cache_dir)), precision=precision,
                   threads=s.classifier_threads or None)
+    log = lambda m: click.echo(m, err=True)  # noqa: E731
+    if cv:
+        if real is None:
+            raise click.ClickException("--cv needs the real labels (drop --no-real)")
+        try:
+            offsets = tuple(float(x) for x in cv_offsets.split(","))
+        except ValueError:
+            raise click.BadParameter("comma-separated numbers, e.g. 0,1,2", param_hint="--cv-offsets")
+        try:
+            res = cross_validate(enc, _cache_dir(s), folds=cv, max_tokens=s.classifier_max_tokens, l2=l2,
+                                 fold_copies=fold_copies, real_labels=real, real_weight=real_weight,
+                                 real_heads=heads_used, real_fold_copies=real_fold_copies, offsets=offsets,
+                                 balance_generated=balance == "generated", log=log)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+        _echo_json(res)
+        return
     out = Path(out or s.heads_file or BUNDLED)
     heads = train(enc, _cache_dir(s), out, max_tokens=s.classifier_max_tokens, vntc_per_section=vntc_per_section,
                   review_labels=Path(review_labels) if review_labels else None, l2=l2, weak_weight=weak_weight,
-                  fold_copies=fold_copies, log=lambda m: click.echo(m, err=True))
-    _echo_json({"heads": str(out), "version": heads.version, "dev": heads.card["dev"]})
+                  fold_copies=fold_copies, real_labels=real, real_weight=real_weight, real_heads=heads_used,
+                  real_fold_copies=real_fold_copies, distorting_offset=distorting_offset,
+                  balance_generated=balance == "generated", log=log)
+    _echo_json({"heads": str(out), "version": heads.version, "data": heads.card["data"], "dev": heads.card["dev"]})
 
 
 @main.command("evaluate")

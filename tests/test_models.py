@@ -420,3 +420,101 @@ def test_cli_classify_prints_labels_provinces_scores_and_reasons(clf, model_dir,
     assert "labour" in out[0]["topics"] and out[0]["provinces"][0]["id"] == "bac_ninh"
     assert "tourism_culture" in out[1]["topics"] and out[1]["provinces"][0]["id"] == "lam_dong"
     assert all(o["model_version"] == clf.version and o["reasons"] and o["topic_scores"] for o in out)
+
+
+# ------------------------------------------------------------------------------------- real hand labels
+def _vntc_gz(path: Path, rows: list[dict]) -> Path:
+    import gzip
+
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_real_labels_read_their_texts_by_id_and_skip_without_them(tmp_path):
+    from models.train import load_real
+
+    texts = _vntc_gz(tmp_path / "train.jsonl.gz", [
+        {"id": "XH_1", "label": "Chinh tri Xa hoi", "text": "Cháy chợ Bến Thành sáng nay\n\nLửa bùng lên lúc 5 giờ.\nKhông ai bị thương."},
+        {"id": "KD_2", "label": "Kinh doanh", "text": "Giá vàng tăng\nGiá vàng hôm nay tăng 50.000 đồng."}])
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"id": "XH_1", "vntc_label": "Chinh tri Xa hoi", "pool": "stratified",
+                                  "topics": ["local_issues"], "sentiment": "negative", "stance": "neutral"},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    rows = load_real(labels, texts=texts)
+    assert len(rows) == 1
+    r = rows[0]
+    assert r["title"] == "Cháy chợ Bến Thành sáng nay" and r["text"] == "Lửa bùng lên lúc 5 giờ.\nKhông ai bị thương."
+    assert (r["topics"], r["sentiment"], r["stance"], r["tags"]) == (["local_issues"], "negative", "neutral", ["real"])
+    assert load_real(labels, texts=tmp_path / "absent.jsonl.gz") == []  # a clone without ../shared
+    labels.write_text(labels.read_text(encoding="utf-8") + json.dumps({"id": "nope", "topics": [],
+                      "sentiment": "neutral", "stance": "neutral"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not in"):
+        load_real(labels, texts=texts)
+
+
+def test_training_without_the_real_texts_says_so_and_goes_on(tmp_path, monkeypatch):
+    import models.train as tr
+
+    monkeypatch.setattr(tr, "VNTC_DIR", tmp_path / "no-vntc")
+    said = []
+    rows, n_real = tr._training_rows(None, tr.REAL_LABELS, True, True, said.append)
+    assert n_real == 0 and not any("real" in r["tags"] for r in rows)
+    assert len([r for r in rows if "augmented" not in r["tags"]]) == len(tr.load_labelled(split="train"))
+    assert said and "without the hand-labelled real articles" in said[0]
+
+
+def test_real_labels_teach_only_the_heads_chosen():
+    from models.classifier import KeywordClassifier
+    from models.train import _targets
+    from presswatch.record import TOPICS
+
+    r = {"id": "vntc-real:x", "lang": "vi", "title": "Giá vàng tăng", "text": "Giá vàng hôm nay tăng.",
+         "topics": ["investment_economy"], "sentiment": "positive", "stance": "neutral", "tags": ["real"]}
+    rc = [KeywordClassifier().classify(r["title"], r["text"])]
+    Y, M, ys, yt = _targets([r], rc, ("topic",))
+    assert M.all() and Y[0, TOPICS.index("investment_economy")] == 1 and ys[0] == -1 and yt[0] == -1
+    Y, M, ys, yt = _targets([r], rc, ("sentiment", "stance"))
+    assert M.sum() == 0 and ys[0] >= 0 and yt[0] >= 0
+
+
+def test_distorting_offset_raises_the_bar_for_distorting_only():
+    import numpy as np
+
+    from models.heads import RULE_DIM, Heads
+    from models.train import apply_distorting_offset
+    from presswatch.record import SENTIMENTS, STANCES, TOPICS
+
+    rng = np.random.default_rng(0)
+    F = 8 + RULE_DIM
+    arrays = {"W_topic": rng.normal(size=(len(TOPICS), F)), "b_topic": np.zeros(len(TOPICS)),
+              "W_sent": rng.normal(size=(len(SENTIMENTS), F)), "b_sent": np.zeros(len(SENTIMENTS)),
+              "W_stance": rng.normal(size=(len(STANCES), F)), "b_stance": np.zeros(len(STANCES))}
+    X = rng.normal(size=(400, F))
+    d = STANCES.index("distorting")
+    before = Heads(card={}, **arrays).predict(X)[2]
+    after = Heads(card={}, **apply_distorting_offset(arrays, 1.0)).predict(X)[2]
+    assert arrays["b_stance"][d] == 0  # the input is not modified
+    was, now = before.argmax(1) == d, after.argmax(1) == d
+    assert now.sum() < was.sum() and not (now & ~was).any()
+    # distorting keeps its call only where it beat the runner-up by a factor e (offset 1)
+    runner_up = np.sort(np.delete(before, d, axis=1), axis=1)[:, -1]
+    assert (now == (before[:, d] > np.e * runner_up)).all()
+    keep = ~was  # elsewhere the decision is unchanged
+    assert (after.argmax(1)[keep] == before.argmax(1)[keep]).all()
+
+
+def test_real_train_labels_are_apart_from_the_gold_set():
+    from models.train import REAL_LABELS
+    from presswatch.record import SENTIMENTS, STANCES, TOPICS
+
+    gold_path = REAL_LABELS.with_name("vntc_gold.jsonl")
+    real = [json.loads(x) for x in REAL_LABELS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    gold = [json.loads(x) for x in gold_path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(real) == 601 and len({r["id"] for r in real}) == 601
+    # the two come from different VNTC files (train vs test) whose ids can look alike; neither file's
+    # ids may be reused by the other, or a trained-on article could be scored as unseen
+    assert not {r["id"] for r in real} & {g["id"] for g in gold}
+    for r in real:
+        assert set(r["topics"]) <= set(TOPICS) and r["sentiment"] in SENTIMENTS and r["stance"] in STANCES
