@@ -85,11 +85,11 @@ def classify_cmd(ctx, infile, name):
 @click.option("--real-weight", default=1.0, show_default=True, help="Loss weight of a real article.")
 @click.option("--real-heads", default="topic,sentiment,stance", show_default=True,
               help="Heads the real articles teach (comma-separated subset of topic,sentiment,stance).")
-@click.option("--real-fold-copies/--no-real-fold-copies", default=True, show_default=True,
+@click.option("--real-fold-copies/--no-real-fold-copies", default=False, show_default=False,
               help="Folded copies of the real articles too (sentiment and stance heads only).")
 @click.option("--distorting-offset", default=0.0, show_default=True,
               help="Subtract this from the distorting stance logit (a decision threshold; choose it with --cv).")
-@click.option("--class-weights-from", "balance", type=click.Choice(["generated", "all"]), default="generated",
+@click.option("--class-weights-from", "balance", type=click.Choice(["generated", "all"]), default="all",
               show_default=True, help="Rows whose label counts set the balanced class weights.")
 @click.option("--cv", "cv", default=0, show_default=True,
               help="Instead of training: K-fold cross-validation of this recipe on the training data "
