@@ -1,7 +1,9 @@
 """``presswatch classify | train | evaluate``: the topic / sentiment / stance classifier from the command line.
 
 ``classify`` runs the pipeline's own stages (normalise, language, relevance, classify) on JSON lines
-``{"title", "text", ["lang"]}`` and prints one JSON object per line. ``train`` rebuilds the heads;
+``{"title", "text", ["lang"]}`` and prints one JSON object per line. ``train`` rebuilds the heads
+(generated set + the hand-labelled real articles when ../shared/data/vntc is present; ``--cv K``
+cross-validates a recipe on the training data instead);
 ``evaluate`` prints per-label precision / recall / F1 and confusion tables on the held-out dev split,
 and with ``--check`` fails when a figure falls below the floors in quality_floors.yaml (the CI gate)."""
 from __future__ import annotations
@@ -110,13 +112,13 @@ def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copie
     real = None if no_real else Path(real_labels or REAL_LABELS)
     if real is not None and not real.exists():
         raise click.ClickException(f"{real} not found: give --real-labels PATH or --no-real")
+    if cv and real is None:
+        raise click.ClickException("--cv needs the real labels (drop --no-real)")
     s = _settings(ctx)
     enc = Encoder(Path(s.encoder_dir or ensure_e5_small(s.model_cache_dir)), precision=precision,
                   threads=s.classifier_threads or None)
     log = lambda m: click.echo(m, err=True)  # noqa: E731
     if cv:
-        if real is None:
-            raise click.ClickException("--cv needs the real labels (drop --no-real)")
         try:
             offsets = tuple(float(x) for x in cv_offsets.split(","))
         except ValueError:

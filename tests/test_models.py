@@ -518,3 +518,29 @@ def test_real_train_labels_are_apart_from_the_gold_set():
     assert not {r["id"] for r in real} & {g["id"] for g in gold}
     for r in real:
         assert set(r["topics"]) <= set(TOPICS) and r["sentiment"] in SENTIMENTS and r["stance"] in STANCES
+
+
+def test_bundled_heads_record_the_real_labels_they_were_trained_on():
+    import hashlib
+
+    from models.heads import BUNDLED
+    from models.train import LABELLED, REAL_LABELS
+
+    card = json.loads(BUNDLED.with_suffix(".json").read_text(encoding="utf-8"))
+    # retrain (`presswatch train`, models/MODEL_CARD.md) when either labelled file changes
+    assert card["data"]["real_labelled"] == 601
+    assert card["data"]["real_labels_file_sha256"] == hashlib.sha256(REAL_LABELS.read_bytes()).hexdigest()[:16]
+    assert card["data"]["labelled_file_sha256"] == hashlib.sha256(LABELLED.read_bytes()).hexdigest()[:16]
+
+
+def test_cli_train_refuses_bad_real_options_before_loading_anything(tmp_path):
+    from click.testing import CliRunner
+
+    from presswatch.cli import main
+
+    res = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "train", "--real-heads", "topic,mood"])
+    assert res.exit_code != 0 and "topic, sentiment, stance" in res.output
+    res = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "train", "--real-labels", str(tmp_path / "none.jsonl")])
+    assert res.exit_code != 0 and "--no-real" in res.output
+    res = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "train", "--cv", "5", "--no-real"])
+    assert res.exit_code != 0 and "needs the real labels" in res.output
