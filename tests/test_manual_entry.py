@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import cli_env, presswatch_cmd
+from tests.local_server import LocalServer
 from tests.review_support import PASSWORD, csrf_of, login
 
 ARTICLE = ("<html><head><meta charset='utf-8'><title>Công nhân KCN Quang Châu ngừng việc</title></head><body>"
@@ -25,41 +24,15 @@ HOSTILE_TEXT = ("Chính quyền Bắc Ninh đàn áp công nhân, bịt miệng 
                 "</script> Tỉnh Bắc Ninh không có nhân quyền, đàn áp người dân.")
 
 
-class PageServer:
-    def __init__(self):
-        self.requests: list[str] = []
-        server = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                server.requests.append(self.path)
-                path = self.path.split("?")[0]
-                if path == "/bai-viet.html":
-                    return self._send(200, ARTICLE, "text/html; charset=utf-8")
-                if path == "/login-wall":
-                    return self._send(200, b"<html><body><script>location='/login'</script></body></html>",
-                                      "text/html")
-                if path == "/file.pdf":
-                    return self._send(200, b"%PDF-1.7 ...", "application/pdf")
-                self._send(404, b"not found", "text/plain")
-
-            def _send(self, status, body, ctype):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+class PageServer(LocalServer):
+    def route(self, req, path, query):
+        if path == "/bai-viet.html":
+            return req.send(200, ARTICLE, "text/html; charset=utf-8")
+        if path == "/login-wall":
+            return req.send(200, b"<html><body><script>location='/login'</script></body></html>", "text/html")
+        if path == "/file.pdf":
+            return req.send(200, b"%PDF-1.7 ...", "application/pdf")
+        req.send(404, b"not found", "text/plain")
 
 
 @pytest.fixture(scope="module")

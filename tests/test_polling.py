@@ -3,9 +3,7 @@ already-seen items, 304, Retry-After on 429/503, back-off on errors, and source 
 silent sources)."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -14,53 +12,31 @@ from crawlers.polling import assess_health, next_interval, parse_retry_after
 from presswatch.record import SourceRef
 from presswatch.sources import SourceSpec
 from presswatch.storage import iso, parse_iso
+from tests.local_server import LocalServer
 
 
-class FeedServer:
+class FeedServer(LocalServer):
     """A feed whose items, status and headers the test controls; plus article pages under /a/<n>."""
 
     def __init__(self):
         self.items: list[int] = []
         self.status, self.headers = 200, {}
         self.etag: str | None = None
-        server = self
+        super().__init__()
 
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                if self.path.startswith("/a/"):
-                    n = self.path.rsplit("/", 1)[-1]
-                    body = (f"<html><head><title>Tin {n}</title></head><body><article><p>"
-                            + f"Nội dung bài số {n}. " * 30 + "</p></article></body></html>").encode()
-                    return self._send(200, body, "text/html; charset=utf-8")
-                if server.status != 200:
-                    return self._send(server.status, b"busy", "text/plain", server.headers)
-                if server.etag and self.headers.get("If-None-Match") == server.etag:
-                    return self._send(304, b"", "application/rss+xml", {"ETag": server.etag})
-                items = "".join(f"<item><title>Tin {n}</title><link>{server.base}/a/{n}</link></item>"
-                                for n in server.items)
-                body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>F</title>{items}</channel></rss>"
-                extra = {"ETag": server.etag} if server.etag else {}
-                return self._send(200, body.encode(), "application/rss+xml", extra)
-
-            def _send(self, status, body, ctype, extra=None):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (extra or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def route(self, req, path, query):
+        if path.startswith("/a/"):
+            n = path.rsplit("/", 1)[-1]
+            body = (f"<html><head><title>Tin {n}</title></head><body><article><p>"
+                    + f"Nội dung bài số {n}. " * 30 + "</p></article></body></html>").encode()
+            return req.send(200, body, "text/html; charset=utf-8")
+        if self.status != 200:
+            return req.send(self.status, b"busy", "text/plain", self.headers)
+        if self.etag and req.headers.get("If-None-Match") == self.etag:
+            return req.send(304, b"", "application/rss+xml", {"ETag": self.etag})
+        items = "".join(f"<item><title>Tin {n}</title><link>{self.base}/a/{n}</link></item>" for n in self.items)
+        body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>F</title>{items}</channel></rss>"
+        req.send(200, body.encode(), "application/rss+xml", {"ETag": self.etag} if self.etag else {})
 
 
 @pytest.fixture()

@@ -3,8 +3,6 @@ and a fake RSS-Bridge, served by a real HTTP server on 127.0.0.1, polled through
 real SQLite store and processed by the pipeline."""
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +13,7 @@ from crawlers.ingest import poll_source
 from crawlers.social import (SocialError, facebook_bridge_params, facebook_feed_url, parse_telegram_page,
                              telegram_page_url)
 from presswatch.sources import SourceSpec, spec_from_row
+from tests.local_server import LocalServer
 
 DATA = Path(__file__).parent / "data" / "social"
 ROUTES = {  # path -> (fixture, content type)
@@ -27,47 +26,22 @@ ROUTES = {  # path -> (fixture, content type)
 }
 
 
-class SocialServer:
+class SocialServer(LocalServer):
     """Serves the fixtures; records every request (path and query) it receives."""
 
-    def __init__(self):
-        self.requests: list[str] = []
-        server = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                server.requests.append(self.path)
-                path, query = urlsplit(self.path).path, urlsplit(self.path).query
-                if path == "/s/tinnong_bacninh_demo" and query == "before=1001":
-                    return self._send(200, (DATA / "telegram_older.html").read_bytes(), "text/html; charset=utf-8")
-                if path == "/s/loop_channel":  # a hostile page whose "older messages" link is itself
-                    body = (DATA / "telegram.html").read_bytes().replace(b"/s/tinnong_bacninh_demo?before=1001",
-                                                                         b"/s/loop_channel")
-                    return self._send(200, body, "text/html; charset=utf-8")
-                if path == "/s/not_a_channel":
-                    return self._send(200, b"<html><body><h1>Hello</h1></body></html>", "text/html")
-                if path not in ROUTES:
-                    return self._send(404, b"not found", "text/plain")
-                name, ctype = ROUTES[path]
-                self._send(200, (DATA / name).read_bytes(), ctype)
-
-            def _send(self, status, body, ctype):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def route(self, req, path, query):
+        if path == "/s/tinnong_bacninh_demo" and query == "before=1001":
+            return req.send(200, (DATA / "telegram_older.html").read_bytes(), "text/html; charset=utf-8")
+        if path == "/s/loop_channel":  # a hostile page whose "older messages" link is itself
+            body = (DATA / "telegram.html").read_bytes().replace(b"/s/tinnong_bacninh_demo?before=1001",
+                                                                 b"/s/loop_channel")
+            return req.send(200, body, "text/html; charset=utf-8")
+        if path == "/s/not_a_channel":
+            return req.send(200, b"<html><body><h1>Hello</h1></body></html>", "text/html")
+        if path not in ROUTES:
+            return req.send(404, b"not found", "text/plain")
+        name, ctype = ROUTES[path]
+        req.send(200, (DATA / name).read_bytes(), ctype)
 
 
 @pytest.fixture()
