@@ -19,17 +19,28 @@ def _ref(row):
     return spec_from_row(row).ref()
 
 
-@task(name="poll-source", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5, timeout_seconds=900)
-def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
+def _source_result(source_id: str, outcome: str = "error", new: int = 0, items: int = 0,
+                   errors: list[str] | None = None, warnings: list[str] | None = None) -> dict:
+    """What a poll or crawl task returns to the ingest flow (a plain dict: tasks may run elsewhere)."""
+    return {"source": source_id, "outcome": outcome, "new": new, "items": items, "errors": errors or [],
+            "warnings": warnings or []}
+
+
+def _run_on_source(data_dir: str, source_id: str, overrides: dict, run) -> dict:
+    """Load the source's row and ``run(row, store, settings)`` (a PollResult or CrawlResult)."""
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
         row = next((r for r in store.sources() if r["id"] == source_id), None)
         if row is None:
-            return {"source": source_id, "outcome": "error", "new": 0, "items": 0,
-                    "errors": [f"source {source_id} not in the store"], "warnings": []}
-        res = poll_source(row, store, settings, _ref(row))
-    return {"source": res.source_id, "outcome": res.outcome, "new": res.new, "items": res.items,
-            "errors": res.errors, "warnings": res.warnings}
+            return _source_result(source_id, errors=[f"source {source_id} not in the store"])
+        res = run(row, store, settings)
+    return _source_result(res.source_id, res.outcome, res.new, res.items, res.errors, res.warnings)
+
+
+@task(name="poll-source", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5, timeout_seconds=900)
+def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
+    return _run_on_source(data_dir, source_id, overrides,
+                          lambda row, store, settings: poll_source(row, store, settings, _ref(row)))
 
 
 CRAWLS_AT_ONCE = 4  # crawl subprocesses of one ingest run (each is one Scrapy process, ~100 MB)
@@ -37,16 +48,9 @@ CRAWLS_AT_ONCE = 4  # crawl subprocesses of one ingest run (each is one Scrapy p
 
 @task(name="crawl-source", retries=1, retry_delay_seconds=[60], retry_jitter_factor=0.5)
 def crawl_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
-    """Crawl one sitemap/site/page source in its own subprocess (``crawlers.crawl.run_crawl``)."""
-    settings = load_settings(data_dir, **overrides)
-    with open_store(settings) as store:
-        row = next((r for r in store.sources() if r["id"] == source_id), None)
-    if row is None:
-        return {"source": source_id, "outcome": "error", "new": 0, "items": 0,
-                "errors": [f"source {source_id} not in the store"], "warnings": []}
-    res = run_crawl(row, settings)
-    return {"source": res.source_id, "outcome": res.outcome, "new": res.new, "items": res.items,
-            "errors": res.errors, "warnings": res.warnings}
+    """Crawl one sitemap/site/page source in its own subprocess (``crawlers.crawl.run_crawl``; the crawl
+    writes to the store itself)."""
+    return _run_on_source(data_dir, source_id, overrides, lambda row, store, settings: run_crawl(row, settings))
 
 
 @flow(name="ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=CRAWLS_AT_ONCE))
@@ -64,8 +68,7 @@ def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool 
     for source_id, future in crawls:
         out = future.result(raise_on_failure=False)
         if isinstance(out, BaseException) or not isinstance(out, dict):
-            out = {"source": source_id, "outcome": "error", "new": 0, "items": 0,
-                   "errors": [f"source {source_id}: crawl task failed: {out}"], "warnings": []}
+            out = _source_result(source_id, errors=[f"source {source_id}: crawl task failed: {out}"])
         results.append(out)
     summary = {"sources": len(results), "crawled": len(crawls), "fetched": sum(r["new"] for r in results),
                "errors": [e for r in results for e in r["errors"]],
