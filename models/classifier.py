@@ -28,6 +28,7 @@ class Classification:
     stance: str
     reasons: list[str] = field(default_factory=list)
     vector: object = None  # the document embedding (numpy float32 array) when the classifier has one
+    heads_version: str | None = None  # the transformer's head set that decided (main or folded)
 
 
 class Classifier(Protocol):

@@ -21,6 +21,13 @@ RULE_SCALE = 0.5  # rule features relative to the unit-length embedding
 BUNDLED = Path(__file__).with_name("heads") / "e5-small.npz"
 
 
+def folded_heads_path(heads_file: Path) -> Path:
+    """The folded head set (text typed without diacritics) that goes with a heads file: ``<stem>-folded.npz``
+    next to it; ``presswatch train`` writes both."""
+    heads_file = Path(heads_file)
+    return heads_file.with_name(heads_file.stem + "-folded" + heads_file.suffix)
+
+
 def rule_features(c) -> np.ndarray:
     """17 numbers from a keyword ``Classification``: topic scores, sentiment one-hot, stance one-hot."""
     v = np.zeros(RULE_DIM, dtype=np.float32)
@@ -49,6 +56,7 @@ class Heads:
     W_stance: np.ndarray  # [4, F]
     b_stance: np.ndarray
     card: dict
+    folded: "Heads | None" = None  # set by ``train``: the folded head set fitted with these heads
 
     @property
     def dim(self) -> int:

@@ -25,8 +25,8 @@ from presswatch.record import SENTIMENTS, STANCES, TOPICS
 from presswatch.text import fold
 
 from .classifier import KeywordClassifier
-from .heads import Heads, fit, rule_features, weights_digest
-from .transformer import TOPIC_THRESHOLD, encoder_input
+from .heads import Heads, fit, folded_heads_path, rule_features, weights_digest
+from .transformer import TOPIC_THRESHOLD, encoder_input, uses_folded_heads
 
 LABELLED = Path(__file__).with_name("data") / "labelled.jsonl"
 REAL_LABELS = Path(__file__).with_name("data") / "vntc_train_labels.jsonl"
@@ -200,9 +200,11 @@ def _training_rows(review_labels: Path | None, real_labels: Path | None, fold_co
     return rows, len(real)
 
 
-def _weights(rows: list[dict], real_weight: float, weak_weight: float) -> np.ndarray:
-    return np.array([weak_weight if "vntc_label" in r else real_weight if "real" in r.get("tags", []) else 1.0
-                     for r in rows], np.float32)
+def _weights(rows: list[dict], real_weight: float, weak_weight: float, fold_weight: float = 1.0) -> np.ndarray:
+    """Loss weight per row: weak, real, folded copy (of a generated or real item; ``fold_weight``
+    multiplies the weight of its original kind), else 1."""
+    return np.array([(weak_weight if "vntc_label" in r else real_weight if "real" in r.get("tags", []) else 1.0)
+                     * (fold_weight if "augmented" in r.get("tags", []) else 1.0) for r in rows], np.float32)
 
 
 def _balance_on(rows: list[dict]) -> np.ndarray:
@@ -210,27 +212,23 @@ def _balance_on(rows: list[dict]) -> np.ndarray:
     return np.array(["real" not in r.get("tags", []) for r in rows])
 
 
-def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_section: int = 0,
-          review_labels: Path | None = None, l2: float = 1e-3, weak_weight: float = 0.3,
-          fold_copies: bool = True, real_labels: Path | None = REAL_LABELS, real_weight: float = 1.0,
-          real_heads: tuple[str, ...] = HEADS, real_fold_copies: bool = False, distorting_offset: float = 0.0,
-          balance_generated: bool = False, log=print) -> Heads:
-    """Fit the heads (deterministic: fixed seeds, full-batch L-BFGS, VNTC sampled with a fixed seed) and
-    write them with a card holding the data used and the dev-split figures."""
-    t0 = time.perf_counter()
-    rules = KeywordClassifier()
+# The folded head set (text typed without diacritics, models/transformer.py ``uses_folded_heads``): the
+# recipe chosen by 5-fold cross-validation scored on the folded copies of the held-out generated families
+# (``presswatch train --cv 5 ...``, models/MODEL_CARD.md), never on dev or gold.
+FOLDED_RECIPE = {"real_weight": 1.0, "real_heads": HEADS, "real_fold_copies": False, "balance_generated": True,
+                 "fold_weight": 2.0, "distorting_offset": 0.0}
+
+
+def _fit_recipe(encoder, cache, rules, weak, review_labels, real_labels, fold_copies, real_fold_copies, l2,
+                weak_weight, real_weight, real_heads, distorting_offset, balance_generated, fold_weight, log):
     rows, n_real = _training_rows(review_labels, real_labels, fold_copies, real_fold_copies, log)
-    weak = load_vntc(vntc_per_section)
-    if vntc_per_section and not weak:
-        log(f"VNTC not found at {VNTC_DIR}: training without weak labels")
-    cache = EmbeddingCache(encoder, cache_dir, max_tokens)
     X, rc = featurise(rows + weak, cache, rules)
     Y, M, ys, yt = _targets(rows + weak, rc, real_heads)
-    arrays = fit(X, Y, M, ys, yt, l2=l2, sample_weight=_weights(rows + weak, real_weight, weak_weight),
+    arrays = fit(X, Y, M, ys, yt, l2=l2, sample_weight=_weights(rows + weak, real_weight, weak_weight, fold_weight),
                  balance_on=_balance_on(rows + weak) if balance_generated else None)
     arrays = apply_distorting_offset(arrays, distorting_offset)
     real_file = Path(real_labels) if real_labels else None
-    card = {"version": "", "encoder": encoder.version, "rules": rules.version, "max_tokens": max_tokens,
+    card = {"version": "", "encoder": encoder.version, "rules": rules.version, "max_tokens": cache.max_tokens,
             "features": f"embedding[{encoder.dim}] ; keyword rules[17] x {0.5}",
             "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "data": {"labelled_train": sum("augmented" not in r["tags"] and "real" not in r["tags"] for r in rows),
@@ -242,16 +240,56 @@ def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_s
             "l2": l2, "weak_weight": weak_weight, "real_weight": real_weight, "real_heads": list(real_heads),
             "distorting_offset": distorting_offset, "class_weights_from": "generated" if balance_generated else "all",
             "precision_at_training": encoder.runtime_tag}
+    if fold_weight != 1.0:
+        card["fold_weight"] = fold_weight
     card["version"] = weights_digest(arrays)
-    heads = Heads(card=card, **arrays)
-    dev = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens)
-    card["dev"] = dev["summary"]
+    return Heads(card=card, **arrays), rows, n_real
+
+
+def train(encoder, cache_dir: Path, out: Path, max_tokens: int = 128, vntc_per_section: int = 0,
+          review_labels: Path | None = None, l2: float = 1e-3, weak_weight: float = 0.3,
+          fold_copies: bool = True, real_labels: Path | None = REAL_LABELS, real_weight: float = 1.0,
+          real_heads: tuple[str, ...] = HEADS, real_fold_copies: bool = False, distorting_offset: float = 0.0,
+          balance_generated: bool = False, fold_weight: float = 1.0, folded_recipe: dict | None = FOLDED_RECIPE,
+          log=print) -> Heads:
+    """Fit the heads (deterministic: fixed seeds, full-batch L-BFGS, VNTC sampled with a fixed seed) and
+    write them with a card holding the data used and the dev-split figures; then, unless ``folded_recipe``
+    is None, the folded head set (``FOLDED_RECIPE``, same data sources) next to them
+    (``folded_heads_path(out)``), used for Vietnamese typed without diacritics."""
+    t0 = time.perf_counter()
+    rules = KeywordClassifier()
+    weak = load_vntc(vntc_per_section)
+    if vntc_per_section and not weak:
+        log(f"VNTC not found at {VNTC_DIR}: training without weak labels")
+    cache = EmbeddingCache(encoder, cache_dir, max_tokens)
+    heads, rows, n_real = _fit_recipe(encoder, cache, rules, weak, review_labels, real_labels, fold_copies,
+                                      real_fold_copies, l2, weak_weight, real_weight, real_heads, distorting_offset,
+                                      balance_generated, fold_weight, log)
+    card = heads.card
+    dev_rows, dev_folded = load_labelled(split="dev"), folded(load_labelled(split="dev"))
+    card["dev"] = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens, rows=dev_rows)["summary"]
     card["dev_without_diacritics"] = evaluate(encoder, heads, cache_dir, max_tokens=max_tokens,
-                                              rows=folded(load_labelled(split="dev")))["summary"]
+                                              rows=dev_folded)["summary"]
     heads.save(out)
     log(f"trained heads {card['version']} on {len(rows)} labelled items ({n_real} real, "
         f"{card['data']['fold_copies_added']} folded copies) + {len(weak)} weak items in "
         f"{time.perf_counter() - t0:.1f}s -> {out}")
+    if folded_recipe is None:
+        return heads
+    r = dict(FOLDED_RECIPE, **folded_recipe)
+    fh, frows, _ = _fit_recipe(encoder, cache, rules, weak, review_labels, real_labels, True, r["real_fold_copies"],
+                               l2, weak_weight, r["real_weight"], tuple(r["real_heads"]), r["distorting_offset"],
+                               r["balance_generated"], r["fold_weight"], lambda m: None)
+    fh.card.update({"role": "folded", "main_heads": card["version"],
+                    "applies_to": "Vietnamese text typed without diacritics (models.transformer.uses_folded_heads)"})
+    fh.card["dev_without_diacritics"] = evaluate(encoder, fh, cache_dir, max_tokens=max_tokens,
+                                                 rows=dev_folded)["summary"]
+    fh.card["dev_with_dispatch"] = score(dev_rows, heads_predict(encoder, heads, dev_rows, cache_dir, max_tokens,
+                                                                  folded_heads=fh))["summary"]
+    fout = folded_heads_path(out)
+    fh.save(fout)
+    log(f"trained folded heads {fh.version} on {len(frows)} labelled items -> {fout}")
+    heads.folded = fh
     return heads
 
 
@@ -259,7 +297,7 @@ def cross_validate(encoder, cache_dir: Path, folds: int = 5, max_tokens: int = 1
                    fold_copies: bool = True, real_labels: Path | None = REAL_LABELS, real_weight: float = 1.0,
                    real_heads: tuple[str, ...] = HEADS, real_fold_copies: bool = False,
                    offsets: tuple[float, ...] = (0.0,), balance_generated: bool = False, seed: int = 0,
-                   log=print) -> dict:
+                   fold_weight: float = 1.0, log=print) -> dict:
     """K-fold cross-validation of a recipe on the *training* data only: the generated train split grouped
     by family (as dev is) and the real train labels, each cut into ``folds`` parts with a fixed seed;
     every part is predicted by heads fitted on the others (folded copies follow their original). Returns
@@ -278,7 +316,7 @@ def cross_validate(encoder, cache_dir: Path, folds: int = 5, max_tokens: int = 1
         fold_of.update({f: i % folds for i, f in enumerate(group)})
     X, rc = featurise(rows, EmbeddingCache(encoder, cache_dir, max_tokens), rules)
     Y, M, ys, yt = _targets(rows, rc, real_heads)
-    w = _weights(rows, real_weight, 1.0)
+    w = _weights(rows, real_weight, 1.0, fold_weight)
     fold = np.array([fold_of[r["family"]] for r in rows])
     is_real = np.array(["real" in r["tags"] for r in rows])
     original = np.array(["augmented" not in r["tags"] for r in rows])
@@ -360,10 +398,17 @@ def predict_rows(clf, rows: list[dict]) -> list[dict]:
     return [{"topics": c.topics, "sentiment": c.sentiment, "stance": c.stance} for c in cs]
 
 
-def heads_predict(encoder, heads: Heads, rows: list[dict], cache_dir: Path, max_tokens: int) -> list[dict]:
-    """Fast path for evaluation: cached embeddings + heads (the same numbers as the classifier's)."""
+def heads_predict(encoder, heads: Heads, rows: list[dict], cache_dir: Path, max_tokens: int,
+                  folded_heads: Heads | None = None) -> list[dict]:
+    """Fast path for evaluation: cached embeddings + heads (the same numbers as the classifier's). With
+    ``folded_heads`` the rows the classifier would give them (``uses_folded_heads``) are scored by them."""
     X, _ = featurise(rows, EmbeddingCache(encoder, cache_dir, max_tokens), KeywordClassifier())
     Pt, Ps, Pst = heads.predict(X)
+    if folded_heads is not None:
+        sel = np.array([uses_folded_heads(r["title"], r["text"], r.get("lang")) for r in rows], bool)
+        if sel.any():
+            for P, Q in zip((Pt, Ps, Pst), folded_heads.predict(X[sel])):
+                P[sel] = Q
     return [{"topics": [TOPICS[j] for j in range(len(TOPICS)) if Pt[i, j] >= TOPIC_THRESHOLD],
              "sentiment": SENTIMENTS[int(Ps[i].argmax())], "stance": STANCES[int(Pst[i].argmax())]}
             for i in range(len(rows))]

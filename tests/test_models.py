@@ -377,14 +377,157 @@ def test_dev_split_meets_the_pinned_floors(clf):
     from models.train import heads_predict, load_labelled, score
     from presswatch.evaluation import load_floors
 
+    from models.train import folded
+    from presswatch.cli_models import below_floors
+
     dev = load_labelled(split="dev")
-    # encoder vectors come from the per-encoder embedding cache (computed on the first run: ~300 texts);
-    # heads and rules run fresh, so a change to either is gated
-    cache = os.environ.get("PRESSWATCH_MODEL_CACHE_DIR") or default_cache_dir()
-    res = score(dev, heads_predict(clf.encoder, clf.heads, dev, Path(cache), clf.max_tokens))["summary"]
-    print("dev split:", res)
-    for key, floor in load_floors()["classifier"].items():
-        assert res[key] >= floor, f"{key} {res[key]:.3f} fell below the pinned floor {floor}"
+    # encoder vectors come from the per-encoder embedding cache (computed on the first run: ~540 texts);
+    # heads and rules run fresh, so a change to either is gated. Both head sets, dispatched as the
+    # classifier does: the folded Vietnamese items go to the folded heads.
+    cache = Path(os.environ.get("PRESSWATCH_MODEL_CACHE_DIR") or default_cache_dir())
+    results = {}
+    for name, rows in (("dev", dev), ("dev_without_diacritics", folded(dev))):
+        results[name] = score(rows, heads_predict(clf.encoder, clf.heads, rows, cache, clf.max_tokens,
+                                                  folded_heads=clf.folded_heads))
+        print(name, results[name]["summary"])
+    floors = load_floors()["classifier"]
+    assert floors.get("without_diacritics"), "the folded dev items are gated too"
+    assert below_floors(floors, results) == []
+
+
+def test_floor_check_reads_both_sections_and_names_unknown_figures():
+    from presswatch.cli_models import below_floors
+
+    results = {"dev": {"summary": {"stance_macro_f1": 0.70, "sentiment_macro_f1": 0.60}},
+               "dev_without_diacritics": {"summary": {"stance_macro_f1": 0.50}}}
+    assert below_floors({"stance_macro_f1": 0.63, "without_diacritics": {"stance_macro_f1": 0.5}}, results) == []
+    low = below_floors({"sentiment_macro_f1": 0.67, "without_diacritics": {"stance_macro_f1": 0.55,
+                                                                           "stance_macro": 0.1}}, results)
+    assert low == ["sentiment_macro_f1 0.600 < 0.67", "without_diacritics.stance_macro_f1 0.500 < 0.55",
+                   "without_diacritics.stance_macro: no such figure (known: stance_macro_f1)"]
+
+
+# --------------------------------------------------------------------------- folded head set (issue 4)
+def test_which_texts_count_as_vietnamese_typed_without_diacritics():
+    from models.transformer import uses_folded_heads
+
+    post = ("dan lang buc xuc vi bai rac gay o nhiem keo dai",
+            "chinh quyen xa hua roi ma chua giai quyet, moi nguoi chia se giup")
+    assert uses_folded_heads(*post, "vi")
+    assert uses_folded_heads(*post, None)  # language unknown: the words are Vietnamese syllables
+    assert uses_folded_heads(*post, "fr")  # short folded posts are sometimes detected as French
+    assert uses_folded_heads(post[0] + " o Hưng Yên", post[1], "vi")  # a quoted name keeps its marks
+    assert not uses_folded_heads("Dân làng bức xúc vì bãi rác gây ô nhiễm kéo dài",
+                                 "Chính quyền xã hứa rồi mà chưa giải quyết", "vi")
+    en = ("Workers strike at Bac Ninh electronics plant over unpaid wages", "About 900 workers stopped work.")
+    assert not uses_folded_heads(*en, "en") and not uses_folded_heads(*en, None)
+    assert not uses_folded_heads("Grève des ouvriers à Bac Ninh", "Les salaires ne sont pas payés.", "fr")
+    assert not uses_folded_heads("", "", "vi") and not uses_folded_heads("2024", "12.000", "vi")
+
+
+FOLDED_POST = ("Hung Yen dep lam moi nguoi oi",
+               "Nhan dip le hoi nhan long minh ve que choi, ban nen ghe pho Hien va mua long nhan ve lam qua")
+
+
+def test_folded_vietnamese_uses_the_folded_heads_and_says_so(clf):
+    import numpy as np
+
+    from models.heads import folded_heads_path, rule_features
+    from models.transformer import FOLDED_REASON
+    from presswatch.record import SENTIMENTS, STANCES
+    from presswatch.text import fold
+
+    assert clf.folded_heads is not None and clf.folded_heads.card["main_heads"] == clf.heads.version
+    with_marks = ("Hưng Yên đẹp lắm mọi người ơi", "Nhân dịp lễ hội nhãn lồng mình về quê chơi, bạn nên ghé "
+                  "phố Hiến và mua long nhãn về làm quà")
+    assert tuple(fold(x) for x in with_marks) == (FOLDED_POST[0].lower(), FOLDED_POST[1].lower())
+    en = ("Hung Yen longan festival opens", "Visitors are invited to Pho Hien to buy dried longan as gifts.")
+    folded_c, marked_c, en_c = clf.classify_many([(*FOLDED_POST, "vi"), (*with_marks, "vi"), (*en, "en")])
+    assert folded_c.heads_version == clf.folded_heads.version
+    assert marked_c.heads_version == en_c.heads_version == clf.heads.version
+    tag = f"{FOLDED_REASON} (folded-heads-{clf.folded_heads.version})"
+    assert tag in folded_c.reasons and not any(FOLDED_REASON in r for r in marked_c.reasons + en_c.reasons)
+    # the labels are the folded heads' on this text's features, and those heads decide differently
+    X = np.concatenate([folded_c.vector, rule_features(clf.rules.classify(*FOLDED_POST, "vi"))])[None, :]
+    f_topic, f_sent, f_stance = clf.folded_heads.predict(X)
+    m_topic, m_sent, m_stance = clf.heads.predict(X)
+    assert folded_c.sentiment == SENTIMENTS[int(f_sent.argmax())] and folded_c.stance == STANCES[int(f_stance.argmax())]
+    assert f"sắc thái {folded_c.sentiment} ({float(f_sent.max()):.2f})" in folded_c.reasons
+    assert not np.allclose(f_sent, m_sent, atol=1e-3) and not np.allclose(f_stance, m_stance, atol=1e-3)
+    # the same text alone gives the same result as in the batch (one document per onnxruntime run)
+    again = clf.classify(*FOLDED_POST, "vi")
+    assert (again.sentiment, again.stance, again.heads_version) == (folded_c.sentiment, folded_c.stance,
+                                                                    folded_c.heads_version)
+    assert folded_heads_path(Path("x/e5-small.npz")) == Path("x/e5-small-folded.npz")
+
+
+def test_version_names_both_head_sets_and_the_pipeline_records_it(clf):
+    from models.classifier import classify
+    from models.heads import BUNDLED, folded_heads_path
+    from presswatch.record import Document, Extraction, SourceRef
+
+    main = json.loads(BUNDLED.with_suffix(".json").read_text(encoding="utf-8"))
+    fcard = json.loads(folded_heads_path(BUNDLED).with_suffix(".json").read_text(encoding="utf-8"))
+    assert (clf.heads.version, clf.folded_heads.version) == (main["version"], fcard["version"])
+    assert f"+heads-{main['version']}+folded-heads-{fcard['version']}+" in clf.version
+    assert fcard["role"] == "folded" and fcard["main_heads"] == main["version"]
+    # one version for every document (the store keys classifications by it; stories compare vectors under it)
+    doc = Document(url="stdin:1", source=SourceRef(id="t"),
+                   extraction=Extraction(title=FOLDED_POST[0], text=FOLDED_POST[1], language="vi"))
+    e = classify(doc, clf).enrichment
+    assert e.model_version == clf.version and any(r.startswith("văn bản không dấu") for r in e.reasons)
+
+
+def test_a_folded_head_set_from_other_heads_is_refused(model_dir, tmp_path):
+    import shutil
+
+    from models.heads import BUNDLED, folded_heads_path
+    from models.transformer import load_transformer
+
+    shutil.copy(BUNDLED, tmp_path / "h.npz")
+    shutil.copy(BUNDLED.with_suffix(".json"), tmp_path / "h.json")
+    card = json.loads(folded_heads_path(BUNDLED).with_suffix(".json").read_text(encoding="utf-8"))
+    shutil.copy(folded_heads_path(BUNDLED), tmp_path / "h-folded.npz")
+    (tmp_path / "h-folded.json").write_text(json.dumps(dict(card, main_heads="0123456789")), encoding="utf-8")
+    with pytest.raises(ValueError, match="presswatch train --out"):
+        load_transformer(model_dir, tmp_path / "h.npz")
+    (tmp_path / "h-folded.json").write_text(json.dumps(card), encoding="utf-8")  # matching: loads
+    assert load_transformer(model_dir, tmp_path / "h.npz").folded_heads.version == card["version"]
+
+
+class _HashEncoder:
+    """A deterministic stand-in for the encoder (vectors from a text hash), so the training code's own
+    determinism is tested in seconds without the fp32 embeddings of 2,000 texts."""
+    version, runtime_tag, dim = "hash-encoder-1", "fp32", 24
+
+    def embed(self, texts, max_tokens=128, batch_size=16):
+        import hashlib
+        from types import SimpleNamespace
+
+        import numpy as np
+
+        V = np.stack([np.random.default_rng(int(hashlib.sha1(t.encode()).hexdigest()[:8], 16)).normal(size=self.dim)
+                      for t in texts]).astype(np.float32)
+        return SimpleNamespace(vectors=V / np.linalg.norm(V, axis=1, keepdims=True))
+
+
+def test_train_writes_both_head_sets_deterministically(tmp_path):
+    from models.heads import Heads, folded_heads_path
+    from models.train import FOLDED_RECIPE, train
+
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run / "e5-small.npz"
+        heads = train(_HashEncoder(), tmp_path / "cache", out, real_labels=None, log=lambda m: None)
+        fh = Heads.load(folded_heads_path(out))
+        assert fh.version == heads.folded.version != heads.version and fh.card["main_heads"] == heads.version
+        assert fh.card["class_weights_from"] == ("generated" if FOLDED_RECIPE["balance_generated"] else "all")
+        assert fh.card["dev_without_diacritics"]["n"] > 200 and "dev_with_dispatch" in fh.card
+        digests.append((out.read_bytes(), folded_heads_path(out).read_bytes()))
+    assert digests[0] == digests[1]
+    no_folded = tmp_path / "c" / "e5-small.npz"
+    train(_HashEncoder(), tmp_path / "cache", no_folded, real_labels=None, folded_recipe=None, log=lambda m: None)
+    assert no_folded.read_bytes() == digests[0][0] and not folded_heads_path(no_folded).exists()
 
 
 def test_labelled_set_shape():
