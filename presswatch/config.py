@@ -49,8 +49,8 @@ class Settings:
     classifier_max_tokens: int = 128  # title + lead tokens given to the encoder (one window)
     classifier_chunks: int = 1  # windows of max_tokens per document; 1 = title + lead only (models/transformer.py)
     classifier_chunk_pool: str = "mean"  # how windows combine when chunks > 1: mean (of vectors) | max (of topic scores)
-    # encoder threads; 0 = auto: every core for onnxruntime (its threads do not spin: 2 threads beat 1 even on
-    # the shared 2-core machine), 1 for torch (two spinning OpenMP threads were 5-10x slower there)
+    # encoder threads; 0 = auto: onnxruntime runs one document per core side by side (one thread each), torch
+    # uses 1 thread (two spinning OpenMP threads were 5-10x slower on a shared 2-core machine)
     classifier_threads: int = 0
     extra: dict = field(default_factory=dict)
 
