@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import threading
@@ -30,15 +29,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+from benchmarks.measure import pct as _pct
+from benchmarks.measure import peak_rss_mib
 
 
-def _children_peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 
 
 def _sitemap_server(urls: list[str]) -> ThreadingHTTPServer:
@@ -128,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"one-page crawl: p50 {_pct(plain, 50):.2f} s, p95 {_pct(plain, 95):.2f} s (n={len(plain)})")
     if js:
         print(f"one-page crawl, render_js (chromium): p50 {_pct(js, 50):.2f} s, p95 {_pct(js, 95):.2f} s (n={len(js)})")
-    print(f"peak RSS of the largest crawl process (chromium's with --js): {_children_peak_rss_mib():.0f} MiB; load average "
+    print(f"peak RSS of the largest crawl process (chromium's with --js): {peak_rss_mib(children=True):.0f} MiB; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} CPUs")
     if not ok:
         print(f"FAILED: first crawl {res.outcome} new={res.new} errors={res.errors[:3]}; re-run new={again.new}")

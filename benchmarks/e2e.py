@@ -16,7 +16,6 @@ import argparse
 import logging
 import os
 import platform
-import resource
 import statistics
 import sys
 import tempfile
@@ -26,6 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from benchmarks.measure import pct as _pct
+from benchmarks.measure import peak_rss_mib as _peak_rss_mib
 
 
 def _size(path: Path) -> int:
@@ -38,16 +40,8 @@ def _mib(n_bytes: float) -> str:
     return f"{n_bytes / (1024 * 1024):.1f} MiB"
 
 
-def _peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def _rate(n: int, secs: float) -> str:

@@ -24,7 +24,6 @@ import argparse
 import logging
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -34,15 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+from benchmarks.measure import pct as _pct
+from benchmarks.measure import peak_rss_mib as _peak_rss_mib
 
 
-def _peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 
 
 def main(argv: list[str] | None = None) -> int:
