@@ -139,14 +139,14 @@ class StoreSink:
             self.started, self.start_status = True, status
 
     def article(self, response, url: str, hints: dict) -> None:
-        from .spiders import parse_date
+        from presswatch.dates import parse_datetime
 
         raw = response.body
         packed, sha = Fetch.pack(raw)
         headers = {k.lower(): v for k, v in response.headers.to_unicode_dict().items()}
         fetch = Fetch(requested_url=url, final_url=response.url, status=response.status, headers=headers,
                       raw_compressed=packed, raw_sha256=sha, feed_title=hints.get("title"),
-                      feed_published=parse_date(hints.get("published")))
+                      feed_published=parse_datetime(hints.get("published")))
         try:
             if self.store.add_document(Document(url=canonical_url(url), source=self.ref, fetch=fetch)) is not None:
                 self.new += 1

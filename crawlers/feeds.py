@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 import feedparser
 from lxml import html as lxml_html
 
+from presswatch.dates import parse_datetime
+
 
 class FeedError(Exception):
     pass
@@ -50,16 +52,6 @@ def _struct_dt(st) -> datetime | None:
         return None
 
 
-def _iso_dt(s: str | None) -> datetime | None:
-    if not s:
-        return None
-    try:
-        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def _parse_json_feed(body: bytes) -> FeedResult:
     try:
         data = json.loads(body.decode("utf-8-sig"))
@@ -82,7 +74,7 @@ def _parse_json_feed(body: bytes) -> FeedResult:
         entries.append(FeedEntry(
             url=url, title=str(it.get("title") or ""), summary=str(it.get("summary") or ""),
             content=str(it.get("content_html") or it.get("content_text") or ""),
-            published=_iso_dt(it.get("date_published") or it.get("date_modified")), author=author,
+            published=parse_datetime(it.get("date_published") or it.get("date_modified")), author=author,
         ))
     return FeedResult(str(data.get("title") or ""), "json" + data["version"].rsplit("/", 1)[-1], entries)
 

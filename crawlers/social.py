@@ -20,12 +20,12 @@ YouTube, Reddit, Mastodon and forum feeds are ordinary RSS/Atom and are read by 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from presswatch.dates import parse_datetime
 from presswatch.urls import canonical_url
 
 from .feeds import FeedEntry, FeedError, FeedResult, html_lines, lines_html, parse_feed, title_from_text
@@ -101,7 +101,7 @@ def parse_telegram_page(body: bytes, base_url: str = "") -> FeedResult:
         stamp = msg.xpath(f".//*[{_has_class('tgme_widget_message_date')}]//time/@datetime") or \
             msg.xpath(".//time/@datetime")
         entries.append(FeedEntry(url=f"https://t.me/{m.group(1)}/{m.group(2)}", title=title_from_text(lines[0]),
-                                 content=lines_html(lines), published=_when(stamp[0] if stamp else None),
+                                 content=lines_html(lines), published=parse_datetime(stamp[0] if stamp else None),
                                  author=author))
     if bad:
         warnings.append(f"{bad} message(s) with an unusable data-post attribute ignored")
@@ -133,16 +133,6 @@ def read_older_pages(feed: FeedResult, settings, is_stored) -> None:
         feed.entries[:0] = page.entries
         feed.warnings.extend(page.warnings)
         pages += 1
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 # ----------------------------------------------------------------------------------------------- Facebook

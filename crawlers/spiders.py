@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -444,15 +443,6 @@ def parse_sitemap(body: bytes) -> tuple[str | None, list[dict]]:
         if e.get("loc", "").startswith(("http://", "https://")):
             entries.append(e)
     return kind, entries
-
-
-def parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _header(response, name: str) -> str:

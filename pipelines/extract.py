@@ -12,6 +12,7 @@ import charset_normalizer
 import trafilatura
 from lxml import html as lxml_html
 
+from presswatch.dates import parse_datetime
 from presswatch.record import Document, utcnow
 
 from . import legacy_encodings
@@ -113,16 +114,6 @@ def _strip_tags(html_text: str) -> str:
     return "\n".join(line for line in lines if len(line) > 30)
 
 
-def _parse_date(s: str | None) -> datetime | None:
-    if not s:
-        return None
-    try:
-        dt = datetime.fromisoformat(s.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def check_date(dt: datetime | None, now: datetime | None = None) -> tuple[datetime | None, str | None]:
     """Reject dates more than a day in the future or before 1995, saying why."""
     if dt is None:
@@ -196,7 +187,7 @@ def extract(doc: Document) -> Document:
             x.author = (conv(x.author) or x.author) if x.author else x.author
             x.encoding = name
     # keep both dates: the page's wins when valid, the feed's is the fallback
-    pd, note = check_date(_parse_date(page_date))
+    pd, note = check_date(parse_datetime(page_date))
     if note:
         notes.append("page " + note)
     fd, fnote = check_date(f.feed_published if f else None)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .config import PACKAGE_DATA, Settings, configure_prefect
+from .dates import parse_datetime
 from .gazetteer import load_gazetteer
 from .index import open_index
 from .record import SOURCE_TYPES, Document, Extraction, SourceRef
@@ -65,11 +66,10 @@ def manual_source(outlet: str | None, source_type: str = "other", lang: str | No
 def _published(value) -> tuple[datetime | None, str | None]:
     if not value:
         return None, None
-    try:
-        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+    dt = parse_datetime(str(value))
+    if dt is None:
         return None, f"'published' {value!r} is not an ISO date; item kept without it"
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)), None
+    return dt, None
 
 
 def _source_type(item: dict) -> str:
