@@ -9,7 +9,10 @@ rules:
   - {webhook: "https://chat.example/hooks/abc", min_severity: high, kinds: [distortion, local_problem]}
 ```
 
-The SMTP password comes from the environment only (``PRESSWATCH_SMTP_PASSWORD``). E-mail goes only to
+The SMTP password comes from the environment only (``PRESSWATCH_SMTP_PASSWORD``); a password in the file
+is refused. Webhooks go through the crawler's URL policy (``presswatch.netguard``): no loopback, private or
+link-local target unless ``allow_private_hosts`` allows it, checked on the resolved address the request
+connects to, again on every redirect; a refused target is a failed notification with the reason. E-mail goes only to
 users who may see the alert (``auth.can_view``); a security-tagged alert's title and reasons never leave the
 app (messages carry its number, kind, severity and link). Each (alert, channel, target) is sent once: the
 ``notifications`` table is the outbox; failures are retried on later batches, up to 5 attempts."""
@@ -19,9 +22,11 @@ import json
 import logging
 import os
 import smtplib
+import time
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 import yaml
@@ -33,6 +38,14 @@ log = logging.getLogger("presswatch.notify")
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
 SEVERITY_VI = {"low": "thấp", "medium": "trung bình", "high": "cao"}
 MAX_ATTEMPTS = 5
+WEBHOOK_TIMEOUT_S = 15.0  # the whole delivery, redirects included
+WEBHOOK_MAX_REDIRECTS = 3
+WEBHOOK_MAX_ANSWER_BYTES = 64 * 1024  # of a webhook's answer, at most this much is read
+_SECRET_KEYS = ("password", "pass", "passwd", "secret", "token")
+
+
+class WebhookError(Exception):
+    """A webhook was not delivered; the message (Vietnamese, then English) says why and what to do."""
 
 
 def load_config(settings) -> dict | None:
@@ -42,6 +55,11 @@ def load_config(settings) -> dict | None:
     conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(conf.get("rules"), list):
         raise ValueError(f"{path}: needs a 'rules' list")
+    smtp = conf.get("smtp") or {}
+    found = [k for k in smtp if str(k).lower() in _SECRET_KEYS]
+    if found:
+        raise ValueError(f"{path}: smtp.{found[0]} must not be in a file; remove it and set the environment variable "
+                         "PRESSWATCH_SMTP_PASSWORD instead (secrets come from the environment only)")
     return conf
 
 
@@ -76,11 +94,11 @@ def dispatch(store, settings, conf: dict | None = None, since_hours: int = 48) -
             if rule.get("webhook"):
                 targets.append(("webhook", rule["webhook"]))
             for channel, target in targets:
-                _send_once(store, conf, a, channel, target, out)
+                _send_once(store, conf, a, channel, target, out, tuple(settings.allow_private_hosts))
     return out
 
 
-def _send_once(store, conf, a, channel: str, target: str, out: dict) -> None:
+def _send_once(store, conf, a, channel: str, target: str, out: dict, allow: tuple[str, ...] = ()) -> None:
     prev = store.conn.execute("SELECT status, attempts FROM notifications WHERE alert_id=? AND channel=? AND target=?",
                               (a["id"], channel, target)).fetchone()
     if prev and (prev["status"] == "sent" or prev["attempts"] >= MAX_ATTEMPTS):
@@ -89,11 +107,11 @@ def _send_once(store, conf, a, channel: str, target: str, out: dict) -> None:
         if channel == "email":
             send_email(conf, target, *message(conf, a))
         else:
-            send_webhook(target, payload(conf, a))
+            send_webhook(target, payload(conf, a), allow=allow)
         status, error = "sent", None
         out["sent"] += 1
     except Exception as exc:  # noqa: BLE001 - one unreachable target must not stop the others
-        status, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        status, error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
         out["failed"] += 1
         log.warning("notification %s to %s for alert %s failed: %s", channel, target, a["id"], error)
     store.conn.execute(
@@ -147,6 +165,63 @@ def send_email(conf: dict, to: str, subject: str, body: str) -> None:
         s.send_message(msg)
 
 
-def send_webhook(url: str, body: dict) -> None:
-    r = httpx.post(url, json=body, timeout=15, follow_redirects=False)
-    r.raise_for_status()
+def send_webhook(url: str, body: dict, *, allow: tuple[str, ...] = (), timeout: float | None = None,
+                 max_redirects: int = WEBHOOK_MAX_REDIRECTS) -> None:
+    """POST ``body`` as JSON to ``url``; raises ``WebhookError`` unless the answer is 2xx.
+
+    Same guards as crawling (``crawlers.http``): the URL policy on the resolved addresses, the connection
+    pinned to them, one total deadline. Only 307/308 redirects are followed (they keep the POST and its
+    body), each hop checked again; any other 3xx is a failure naming the new address, so an admin updates
+    the rule rather than Presswatch guessing. At most ``WEBHOOK_MAX_ANSWER_BYTES`` of the answer are read."""
+    from crawlers.http import shared_client
+    from .netguard import BlockedURL, check_url, pinned
+
+    timeout = WEBHOOK_TIMEOUT_S if timeout is None else timeout
+    client = shared_client(tuple(allow))
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Presswatch"}
+    started = time.monotonic()
+    current = url
+    for _ in range(max_redirects + 1):
+        try:
+            addresses = check_url(current, allow)
+        except BlockedURL as exc:
+            raise WebhookError(f"Địa chỉ webhook bị chặn (địa chỉ nội bộ hoặc không hợp lệ); nếu đúng là máy chủ "
+                               f"nội bộ của cơ quan, quản trị viên thêm nó vào allow_private_hosts. "
+                               f"(Webhook target refused: {exc})") from exc
+        except ConnectionError as exc:
+            raise WebhookError(f"Không phân giải được tên máy chủ webhook. (Webhook host not resolved: {exc})") from exc
+        remaining = timeout - (time.monotonic() - started)
+        if remaining <= 0:
+            raise WebhookError(f"Webhook quá thời gian {timeout:.0f} giây. ({url}: timed out after {timeout:.0f} s)")
+        try:
+            with pinned(current, addresses, allow), client.stream(
+                    "POST", current, content=data, headers=headers, timeout=httpx.Timeout(remaining)) as r:
+                answer = _read_capped(r, started, timeout)
+                if r.status_code in (307, 308) and "location" in r.headers:
+                    current = urljoin(current, r.headers["location"])
+                    continue
+                if 200 <= r.status_code < 300:
+                    return
+                where = f" → {urljoin(current, r.headers['location'])}" if "location" in r.headers else ""
+                raise WebhookError(f"Webhook trả lời HTTP {r.status_code}{where}; kiểm tra địa chỉ trong notify.yaml. "
+                                   f"({current}: HTTP {r.status_code}{where}: "
+                                   f"{answer[:200].decode('utf-8', 'replace')!r})")
+        except BlockedURL as exc:  # refused at connect time (should not happen once pinned; kept as a backstop)
+            raise WebhookError(f"Địa chỉ webhook bị chặn. (Webhook target refused: {exc})") from exc
+        except httpx.TimeoutException as exc:
+            raise WebhookError(f"Webhook quá thời gian {timeout:.0f} giây. ({url}: timed out after {timeout:.0f} s)") \
+                from exc
+        except httpx.HTTPError as exc:
+            raise WebhookError(f"Không gửi được tới webhook. ({current}: {type(exc).__name__}: {exc})") from exc
+    raise WebhookError(f"Webhook chuyển hướng quá {max_redirects} lần. ({url}: more than {max_redirects} redirects)")
+
+
+def _read_capped(r: httpx.Response, started: float, timeout: float) -> bytes:
+    """The first ``WEBHOOK_MAX_ANSWER_BYTES`` of the answer (the rest is not read), within the deadline."""
+    got = b""
+    for chunk in r.iter_raw():
+        got += chunk
+        if len(got) >= WEBHOOK_MAX_ANSWER_BYTES or time.monotonic() - started > timeout:
+            break
+    return got[:WEBHOOK_MAX_ANSWER_BYTES]
