@@ -9,10 +9,13 @@ exercised), then sends requests back to back, with no think time, picked at rand
 * ``api_search`` ``GET /api/search?q=…``   the JSON search API
 * ``review``     ``GET /review?…``         the review queue with varied filters (status, kind, department,
                                             sort, title search, paging)
+* ``alert``      ``GET /review/<id>``      one alert (document, story, history), an alert the user may see
 * ``dashboard``  ``GET /dashboard``        aggregates over the last 30 days
 
 It stops at ``--duration`` seconds or ``--max-requests`` requests, whichever comes first, and prints
-per endpoint: requests, errors (non-2xx or transport errors), p50 / p95 / p99 / max latency, requests/s.
+per endpoint: requests, errors (non-2xx or transport errors), p50 / p95 / p99 / max latency, requests/s;
+then the two search endpoints together by kind of query (words with diacritics, the same typed without
+diacritics, phrases, OR/NOT, filters alone, words with filters, date ranges, and facets requested).
 Build a large archive first with ``benchmarks/build_archive.py``:
 
     nice -n 19 .venv/bin/python benchmarks/build_archive.py --docs 100000 --data-dir /tmp/pw-archive
@@ -44,11 +47,21 @@ QUERIES = ["đình công", "dinh cong", '"ngừng việc"', "du lịch province:
            "ô nhiễm -bụi", "bac ninh sentiment:negative", "giá vàng", "bóng đá OR thể thao", "chứng khoán",
            "giáo dục type:social", "đầu tư nước ngoài", "stance:distorting", "province:bac_ninh topic:labour",
            "site:archive.test hành chính công", "y tế", "giao thông after:2026-06-01", "Hưng Yên", "khu công nghiệp",
-           "xuyên tạc"]
+           "xuyên tạc", "khu cong nghiep", "o nhiem moi truong", "hung yen", '"cong nhan"']
+# the kind of each query, for the per-kind table (a query with "facets" requested is counted under facets)
+QUERY_KIND = {"đình công": "words", "giá vàng": "words", "chứng khoán": "words", "đầu tư nước ngoài": "words",
+              "y tế": "words", "Hưng Yên": "words", "khu công nghiệp": "words", "xuyên tạc": "words",
+              "dinh cong": "no diacritics", "khu cong nghiep": "no diacritics", "o nhiem moi truong": "no diacritics",
+              "hung yen": "no diacritics", '"ngừng việc"': "phrase", '"cong nhan"': "phrase",
+              "ô nhiễm -bụi": "OR / NOT", "bóng đá OR thể thao": "OR / NOT",
+              "topic:labour": "filters", "stance:distorting": "filters", "province:bac_ninh topic:labour": "filters",
+              "du lịch province:lam_dong": "words + filter", "bac ninh sentiment:negative": "words + filter",
+              "giáo dục type:social": "words + filter", "site:archive.test hành chính công": "words + filter",
+              "giao thông after:2026-06-01": "date range"}
 REVIEW_FILTERS = [{}, {"status": "all"}, {"status": "new"}, {"kind": "distortion"}, {"kind": "local_problem"},
                   {"department": "bql_kcn"}, {"sort": "new"}, {"sort": "updated"}, {"q": "công nhân"},
                   {"status": "all", "offset": "100"}, {"status": "referred", "sort": "due"}]
-WEIGHTS = {"search": 30, "api_search": 25, "review": 30, "dashboard": 15}
+WEIGHTS = {"search": 30, "api_search": 25, "review": 30, "alert": 10, "dashboard": 15}
 
 
 def _free_port() -> int:
@@ -74,16 +87,40 @@ def ensure_users(data_dir: Path, n: int) -> list[str]:
     return names
 
 
-def request_for(rng: random.Random, weights: dict = WEIGHTS) -> tuple[str, str, dict]:
+def visible_alerts(data_dir: Path, names: list[str], n: int = 300, seed: int = 1) -> dict[str, list[int]]:
+    """Up to ``n`` ids of alerts each user may open (the queue's own visibility rule), sampled evenly."""
+    from presswatch.auth import get_user
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
+    from presswatch.workflow import visibility_sql
+
+    out = {}
+    with open_store(load_settings(data_dir)) as st:
+        for name in names:
+            where, args = visibility_sql(get_user(st, name))
+            ids = [r[0] for r in st.conn.execute(
+                f"SELECT a.id FROM alerts a JOIN documents d ON d.id=a.doc_id WHERE {where}", args)]
+            out[name] = random.Random(seed).sample(ids, min(n, len(ids)))
+    return out
+
+
+def request_for(rng: random.Random, weights: dict = WEIGHTS, alert_ids: list[int] | None = None
+                ) -> tuple[str, str, dict, str | None]:
     kind = rng.choices(list(weights), weights=list(weights.values()))[0]
+    if kind == "alert" and not alert_ids:
+        kind = "review"  # this user may see no alert
     if kind == "search":
-        return kind, "/search", {"q": rng.choice(QUERIES), **({"page": "2"} if rng.random() < 0.2 else {})}
+        q = rng.choice(QUERIES)
+        return kind, "/search", {"q": q, **({"page": "2"} if rng.random() < 0.2 else {})}, QUERY_KIND[q]
     if kind == "api_search":
-        return kind, "/api/search", {"q": rng.choice(QUERIES), "limit": "20",
-                                     **({"facets": "true"} if rng.random() < 0.3 else {})}
+        q, facets = rng.choice(QUERIES), rng.random() < 0.3
+        return kind, "/api/search", {"q": q, "limit": "20", **({"facets": "true"} if facets else {})}, \
+            "facets" if facets else QUERY_KIND[q]
     if kind == "review":
-        return kind, "/review", dict(rng.choice(REVIEW_FILTERS))
-    return kind, "/dashboard", {}
+        return kind, "/review", dict(rng.choice(REVIEW_FILTERS)), None
+    if kind == "alert":
+        return kind, f"/review/{rng.choice(alert_ids)}", {}, None
+    return kind, "/dashboard", {}, None
 
 
 async def login(client: httpx.AsyncClient, username: str) -> None:
@@ -98,13 +135,13 @@ async def login(client: httpx.AsyncClient, username: str) -> None:
 
 
 async def user(base: str, username: str, seed: int, deadline: float, budget: list[int], results: dict,
-               timeout: float, weights: dict = WEIGHTS) -> None:
+               timeout: float, weights: dict = WEIGHTS, alert_ids: list[int] | None = None) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=timeout, follow_redirects=False) as client:
         await login(client, username)
         while time.monotonic() < deadline and budget[0] > 0:
             budget[0] -= 1
-            kind, path, params = request_for(rng, weights)
+            kind, path, params, qkind = request_for(rng, weights, alert_ids)
             t = time.perf_counter()
             try:
                 r = await client.get(path, params=params)
@@ -112,7 +149,7 @@ async def user(base: str, username: str, seed: int, deadline: float, budget: lis
                 err = None if ok else f"HTTP {r.status_code} {path}?{params}"
             except httpx.HTTPError as exc:
                 ok, err = False, f"{type(exc).__name__} {path}?{params}"
-            results[kind].append((time.perf_counter() - t, ok, err))
+            results[kind].append((time.perf_counter() - t, ok, err, qkind))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -139,6 +176,18 @@ def report(results: dict, wall: float) -> int:
                   f"{pct(lat, 99):>8.0f} {max(lat):>8.0f} {len(rows) / wall:>7.1f}")
     print(f"{'all':<11} {len(every):>8} {total_err:>6} {pct(every, 50):>8.0f} {pct(every, 95):>8.0f} "
           f"{pct(every, 99):>8.0f} {max(every, default=0):>8.0f} {len(every) / wall:>7.1f}")
+    by_q: dict = defaultdict(list)
+    for kind in ("search", "api_search"):
+        for r in results.get(kind, []):
+            by_q[r[3]].append(r)
+    if by_q:
+        print(f"\n{'search, by kind of query':<24} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
+              f"{'max ms':>8}")
+        for qk in sorted(by_q, key=lambda k: list(dict.fromkeys([*QUERY_KIND.values(), "facets"])).index(k)):
+            rows = by_q[qk]
+            lat = [r[0] * 1000 for r in rows]
+            print(f"{qk:<24} {len(rows):>8} {sum(not r[1] for r in rows):>6} {pct(lat, 50):>8.0f} "
+                  f"{pct(lat, 95):>8.0f} {max(lat):>8.0f}")
     shown = [r[2] for rows in results.values() for r in rows if r[2]][:5]
     for e in shown:
         print("error:", e)
@@ -169,6 +218,7 @@ def main() -> int:
         docs = st.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         alerts = st.conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
     names = ensure_users(a.data_dir, a.users)
+    alert_ids = visible_alerts(a.data_dir, names, seed=a.seed) if "alert" in weights else {}
     port = _free_port()
     env = {**os.environ, "PRESSWATCH_DATA_DIR": str(a.data_dir)}
     exe = Path(sys.executable).parent / "presswatch"
@@ -193,13 +243,18 @@ def main() -> int:
         async def all_users():
             t = time.monotonic()
             deadline = t + a.duration
-            await asyncio.gather(*(user(base, n, a.seed * 1000 + k, deadline, budget, results, a.timeout, weights)
+            await asyncio.gather(*(user(base, n, a.seed * 1000 + k, deadline, budget, results, a.timeout, weights,
+                                        alert_ids.get(n))
                                    for k, n in enumerate(names)))
             return time.monotonic() - t
 
+        load_start = os.getloadavg()
         wall = asyncio.run(all_users())
+        load_end = os.getloadavg()
         errors = report(results, wall)
-        print(f"wall {wall:.1f} s; errors {errors}")
+        print(f"wall {wall:.1f} s; errors {errors}; load average (1/5/15 min) at the start "
+              f"{'/'.join(f'{x:.2f}' for x in load_start)}, at the end {'/'.join(f'{x:.2f}' for x in load_end)} "
+              f"({os.cpu_count()} CPUs)")
         return 0 if errors == 0 else 1
     finally:
         server.terminate()
