@@ -1,8 +1,9 @@
 """Configuration in one place.
 
 Every setting has a default, can be set in ``DATA_DIR/presswatch.toml`` and can be overridden by an
-environment variable ``PRESSWATCH_<NAME>``. Secrets (SMTP password, Elasticsearch credentials) are read
-from the environment only, never from files in the data directory.
+environment variable ``PRESSWATCH_<NAME>``. Secrets (SMTP password, Elasticsearch credentials, a password
+in database_url) are read from the environment only, never from files in the data directory: a file that
+holds one is refused (backups copy the data directory, and its files are readable by whoever runs a job).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "presswatch"
@@ -110,6 +112,29 @@ def _coerce(name: str, raw, current):
     return raw
 
 
+# settings whose URL may carry user:password@ — the password only from the environment (variable named)
+_URL_SECRETS = {"elasticsearch_url": "ELASTICSEARCH_URL (or PRESSWATCH_ELASTICSEARCH_URL)",
+                "database_url": "PRESSWATCH_DATABASE_URL"}
+_SECRET_WORDS = {"password", "passwd", "secret", "token", "apikey", "credential", "credentials"}  # whole words of a key
+
+
+def _refuse_secret(path: Path, key: str, value) -> None:
+    """A secret in DATA_DIR/presswatch.toml is an error naming the environment variable to use instead; the
+    message never repeats the secret."""
+    if key in _URL_SECRETS and isinstance(value, str):
+        try:
+            has_password = urlsplit(value).password is not None
+        except ValueError:
+            has_password = "@" in value
+        if has_password:
+            raise ConfigError(f"{path}: {key} holds a password; secrets are read from the environment only. "
+                              f"Remove the password from the file and set {_URL_SECRETS[key]} instead")
+    if _SECRET_WORDS & set(key.lower().split("_")) or "api_key" in key.lower():
+        raise ConfigError(f"{path}: {key!r} is a secret and may not be in a file; remove it. Secrets come from the "
+                          "environment only: PRESSWATCH_SMTP_PASSWORD for the SMTP password, ELASTICSEARCH_URL and "
+                          "PRESSWATCH_DATABASE_URL for Elasticsearch and Postgres credentials")
+
+
 def load_settings(data_dir: str | Path | None = None, **overrides) -> Settings:
     """Build settings: defaults < DATA_DIR/presswatch.toml < environment < explicit overrides."""
     s = Settings()
@@ -123,6 +148,7 @@ def load_settings(data_dir: str | Path | None = None, **overrides) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{toml_path}: not valid TOML ({exc}); fix or delete the file") from exc
         for k, v in conf.items():
+            _refuse_secret(toml_path, k, v)
             if k not in names or k == "data_dir":
                 raise ConfigError(f"{toml_path}: unknown setting {k!r}; known: {', '.join(sorted(names))}")
             setattr(s, k, _coerce(k, v, getattr(s, k)))
