@@ -26,12 +26,18 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     sources_file: Path | None = None  # default: DATA_DIR/sources.yaml, else the bundled starter list
     provinces: tuple[str, ...] = ("bac_ninh", "tuyen_quang", "hung_yen", "lam_dong")  # monitored (gazetteer ids)
+    # the system of record: empty = the SQLite file DATA_DIR/presswatch.db; or postgresql://user:pw@host:5432/db
+    # (several machines sharing one store: docs/scaling.md). From the environment (it may hold a password).
+    database_url: str | None = None
     index_backend: str = "tantivy"  # tantivy | elasticsearch
     elasticsearch_url: str | None = None
     allow_private_hosts: tuple[str, ...] = ()  # admin-approved private hosts/CIDRs (e.g. 127.0.0.1)
     fetch_timeout_s: float = 20.0
     fetch_concurrency: int = 4  # article pages fetched at once per source
     crawl_concurrency_per_domain: int = 2  # site crawls (Scrapy): requests at once to one domain
+    # sources of one host polled or crawled at once, across all flow runs and workers (a Prefect global
+    # concurrency limit per host, flows/limits.py; created or updated to this value before each use)
+    domain_concurrency: int = 2
     crawl_delay_s: float = 1.0  # site crawls: AutoThrottle's first delay between requests to one domain
     crawl_timeout_s: float = 600.0  # site crawls: one crawl subprocess is stopped after this long
     max_download_bytes: int = 10 * 1024 * 1024
@@ -163,6 +169,12 @@ def load_settings(data_dir: str | Path | None = None, **overrides) -> Settings:
     for k, v in overrides.items():
         if v is not None:
             setattr(s, k, _coerce(k, v, getattr(s, k)))
+    if s.database_url in ("",):
+        s.database_url = None
+    if s.database_url is not None and not str(s.database_url).startswith(
+            ("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise ConfigError(f"database_url must be a postgresql://user:password@host:port/name URL (or empty for the "
+                          f"SQLite file in the data directory), got {str(s.database_url).split('://')[0]!r}://…")
     if s.index_backend not in ("tantivy", "elasticsearch"):
         raise ConfigError(f"index_backend must be 'tantivy' or 'elasticsearch', got {s.index_backend!r}")
     return s

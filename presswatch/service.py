@@ -214,21 +214,43 @@ def _document_id(store: Store, url: str) -> int | None:
 
 
 def process_now(store: Store, settings: Settings) -> dict:
-    """Process every pending document and index it, in this process (no scheduler)."""
-    from pipelines.runner import ProcessCounts, index_pending, process_batch
+    """Process every pending document and index it, in this process (no scheduler). Safe to run in
+    several processes at once: each claims its own batches."""
+    from pipelines.runner import ProcessCounts, process_batch
 
     total = ProcessCounts()
-    while ids := store.pending_ids(settings.batch_size):
+    while ids := store.claim_pending(settings.batch_size):
         part = process_batch(store, settings, ids)
         total.add(part)
         if part.processed == 0:
             break
-    ix = open_index(settings, writable=True)
-    try:
-        indexed = index_pending(store, ix)
-    finally:
-        ix.close()
-    return {**total.__dict__, "indexed": indexed}
+    return {**total.__dict__, "indexed": _index_when_free(store, settings, total.errors)}
+
+
+def _index_when_free(store: Store, settings: Settings, errors: list, wait_s: float = 120) -> int:
+    """Index what is pending. The embedded index has one writer at a time: a worker finding it taken by
+    another waits for it (up to ``wait_s``), then leaves the rest to the next run (the store has it all)."""
+    import time
+
+    from pipelines.runner import index_pending
+
+    from .index import IndexUnavailable
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            ix = open_index(settings, writable=True)
+            try:
+                return index_pending(store, ix)
+            finally:
+                ix.close()
+        except IndexUnavailable as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                if "locked" not in str(exc):
+                    raise
+                errors.append(f"not indexed yet: {exc}; the next run indexes it")
+                return 0
+            time.sleep(0.5)
 
 
 def export_row(d: Document) -> dict:

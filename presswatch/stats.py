@@ -2,8 +2,8 @@
 top stories, and spikes against each series' own baseline. Content and aggregates only — never authors.
 
 Everything is counted in SQL (GROUP BY day and value; ``json_each`` for the multi-valued topics and
-provinces), over the index ``documents_vn_day`` (storage.MIGRATIONS): its day expression is ``_DAY`` here,
-character for character — SQLite uses an expression index only for the very same expression — and it holds
+provinces), over the index ``documents_vn_day`` (storage.MIGRATION_EXTRAS[6]): its day expression is ``_day``
+here, character for character — an engine uses an expression index only for the very same expression — and it holds
 every column these queries read, so a period's aggregates never touch the document rows (issue 8: the
 dashboard took ~15 s at 100,000 documents when every chart read the period's rows in Python).
 Ties are ordered by name (value, outlet, story), so that the same data always give the same order."""
@@ -12,22 +12,28 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
+from . import db
+
 VN = timezone(timedelta(hours=7))
 DIMENSIONS = ("topics", "sentiment", "source_type", "provinces", "lang", "stance")
 MULTI = ("topics", "provinces")  # JSON lists: an item counts once per value, "(none)" when the list is empty
-_DAY = "date(COALESCE(published, created_at), '+7 hours')"  # the Vietnamese calendar day of an item
 
 
-def _period(start: date, end: date, hidden: set[str] | None) -> tuple[str, list]:
+def _day(conn) -> str:
+    """The Vietnamese calendar day of an item (published, else stored), as the day index spells it."""
+    return db.vn_day(conn, "COALESCE(published, created_at)")
+
+
+def _period(conn, start: date, end: date, hidden: set[str] | None) -> tuple[str, list]:
     """WHERE clause and parameters: processed items of the Vietnamese days ``start``…``end``, without the
     ``hidden`` stories. The hidden ids travel as one JSON parameter (``json_each``), so that no number of
     them reaches SQLite's limit on bound variables."""
-    sql, params = f"status='processed' AND {_DAY} BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]
+    sql, params = f"status='processed' AND {_day(conn)} BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]
     if hidden:
         ids = sorted(h for h in hidden if h is not None)
         # a None among the hidden ids hides the items without a story too (as `story_id in hidden` would)
         keep_storyless = "" if None in hidden else "story_id IS NULL OR "
-        sql += f" AND ({keep_storyless}story_id NOT IN (SELECT value FROM json_each(?)))"
+        sql += f" AND ({keep_storyless}story_id NOT IN ({db.json_values(conn)}))"
         params.append(json.dumps(ids))
     return sql, params
 
@@ -45,12 +51,14 @@ def volume(store, dim: str, days: int = 30, today: date | None = None, hidden: s
     start = today - timedelta(days=days - 1)
     axis = [(start + timedelta(days=i)).isoformat() for i in range(days)]
     pos = {d: i for i, d in enumerate(axis)}
-    where, params = _period(start, today, hidden)
+    where, params = _period(store.conn, start, today, hidden)
+    day = _day(store.conn)
     if dim in MULTI:  # dim is one of DIMENSIONS: safe to name in SQL
-        q = (f"SELECT {_DAY} AS day, COALESCE(j.value, '(none)') AS value, count(*) AS n"
-             f" FROM documents LEFT JOIN json_each(documents.{dim}) AS j WHERE {where} GROUP BY 1, 2")
+        q = (f"SELECT {day} AS day, COALESCE(j.value, '(none)') AS value, count(*) AS n"
+             f" FROM documents {db.left_join_json_each(store.conn, f'documents.{dim}', 'j')} WHERE {where}"
+             " GROUP BY 1, 2")
     else:
-        q = (f"SELECT {_DAY} AS day, COALESCE(NULLIF({dim}, ''), '(none)') AS value, count(*) AS n"
+        q = (f"SELECT {day} AS day, COALESCE(NULLIF({dim}, ''), '(none)') AS value, count(*) AS n"
              f" FROM documents WHERE {where} GROUP BY 1, 2")
     series: dict[str, list[int]] = {}
     for day, value, n in store.conn.execute(q, params):
@@ -63,7 +71,7 @@ def volume(store, dim: str, days: int = 30, today: date | None = None, hidden: s
 def share_of_voice(store, days: int = 30, today: date | None = None, hidden: set[str] | None = None,
                    top: int = 10) -> list[tuple[str, int]]:
     today = _today(today)
-    where, params = _period(today - timedelta(days=days - 1), today, hidden)
+    where, params = _period(store.conn, today - timedelta(days=days - 1), today, hidden)
     rows = store.conn.execute(f"SELECT source_id, count(*) AS n FROM documents WHERE {where}"
                               " GROUP BY source_id ORDER BY n DESC, source_id LIMIT ?", [*params, top])
     return [(r[0], r[1]) for r in rows]
@@ -74,7 +82,7 @@ def top_stories(store, days: int = 7, today: date | None = None, hidden: set[str
     """Stories with the most copies across outlets in the period (spread), then by risk; each with the
     title and address of its first stored copy."""
     today = _today(today)
-    where, params = _period(today - timedelta(days=days - 1), today, hidden)
+    where, params = _period(store.conn, today - timedelta(days=days - 1), today, hidden)
     rows = store.conn.execute(
         f"SELECT g.story_id, g.copies, g.outlets, g.risk, g.first_id, d.title, d.url FROM"
         f" (SELECT story_id, count(*) AS copies, count(DISTINCT source_id) AS outlets, max(risk) AS risk,"

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import click
 
-from . import audit
+from . import audit, db
 from .record import Document, Enrichment, Extraction, Fetch, SourceRef, utcnow
 
 MIGRATIONS: list[str] = [
@@ -220,14 +220,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_log_object ON audit_log(object_type, object_id);
     CREATE INDEX audit_log_at ON audit_log(at);
-    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-    CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events
-        BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
-    CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
-        BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
+    -- (the append-only triggers on audit_log and review_events: MIGRATION_EXTRAS[2], one spelling per engine)
     CREATE TABLE notifications (
         id INTEGER PRIMARY KEY,
         alert_id INTEGER NOT NULL REFERENCES alerts(id),
@@ -305,11 +298,58 @@ MIGRATIONS: list[str] = [
     # 6: dashboard aggregates (issue 8): processed items by Vietnamese calendar day (published, else stored),
     # the expression exactly as presswatch/stats.py writes it (_DAY), else SQLite does not use the index;
     # with every column the aggregates read, so that they are answered from the index alone (covering)
+    "-- MIGRATION_EXTRAS[6]: the expression index has one spelling per engine",
+    # 7: concurrent processing workers (issue 8): a worker claims a batch of fetched documents for a lease;
+    #    claims of a worker that died on this machine, or whose lease ran out, are taken over (claim_pending)
     """
+    ALTER TABLE documents ADD COLUMN claimed_by TEXT;      -- host:pid of the worker processing it
+    ALTER TABLE documents ADD COLUMN claimed_until TEXT;   -- its lease (UTC ISO)
+    """,
+]
+
+# Statements of a migration that have no common spelling: run after the common part, in the same transaction.
+MIGRATION_EXTRAS: dict[int, dict[str, str]] = {
+    2: {
+        "sqlite": """
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
+    CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
+        BEGIN SELECT RAISE(ABORT, 'review_events is append-only'); END;
+    """,
+        "postgresql": """
+    CREATE OR REPLACE FUNCTION pw_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION pw_append_only();
+    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION pw_append_only();
+    CREATE TRIGGER review_events_append_only BEFORE UPDATE OR DELETE ON review_events
+        FOR EACH ROW EXECUTE FUNCTION pw_append_only();
+    CREATE TRIGGER review_events_no_truncate BEFORE TRUNCATE ON review_events
+        FOR EACH STATEMENT EXECUTE FUNCTION pw_append_only();
+    """,
+    },
+    6: {
+        "sqlite": """
     CREATE INDEX documents_vn_day ON documents(status, date(COALESCE(published, created_at), '+7 hours'),
         published, created_at, source_id, story_id, sentiment, source_type, lang, stance, risk, topics, provinces);
     """,
-]
+        # the stored times are UTC ISO strings (``iso``): the UTC+7 day is the date part, plus one from 17:00;
+        # IMMUTABLE (true for that input) so that it can be indexed; INCLUDE makes the index covering
+        "postgresql": """
+    CREATE OR REPLACE FUNCTION pw_vn_day(ts text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT CASE WHEN ts IS NULL THEN NULL ELSE to_char(left(ts, 10)::date
+            + CASE WHEN substr(ts, 12, 2) >= '17' THEN 1 ELSE 0 END, 'YYYY-MM-DD') END $$;
+    CREATE INDEX documents_vn_day ON documents(status, pw_vn_day(COALESCE(published, created_at)))
+        INCLUDE (published, created_at, source_id, story_id, sentiment, source_type, lang, stance, risk, topics,
+                 provinces);
+    """,
+    },
+}
 
 # SQLite's answers to a write that does not fit: the disk (or the database's size limit) is full
 # (SQLITE_FULL), or the write itself failed (ENOSPC/EFBIG from the OS, a file size limit, a failing disk).
@@ -341,6 +381,25 @@ class StorageFull(click.ClickException):
         return (type(self), (self.path, self.cause))
 
 
+class DatabaseUnavailable(click.ClickException):
+    """The configured Postgres system of record cannot be reached (down, wrong URL or credentials).
+    Nothing was read or written; exit status 75 (run again later)."""
+
+    exit_code = 75
+
+    def __init__(self, url, exc: BaseException | str):
+        self.url, self.cause = url, str(exc)
+        where = db.redact(url)
+        super().__init__(
+            f"Không kết nối được cơ sở dữ liệu {where} ({str(exc).strip()}). Kiểm tra máy chủ Postgres đang chạy và "
+            "PRESSWATCH_DATABASE_URL (máy, cổng, tên, mật khẩu), rồi chạy lại; chưa có gì được ghi. / Cannot "
+            f"connect to the database {where} ({str(exc).strip()}). Check that the Postgres server is running and "
+            "PRESSWATCH_DATABASE_URL (host, port, name, password), then run again; nothing was written.")
+
+    def __reduce__(self):
+        return (type(self), (self.url, self.cause))
+
+
 def disk_full(exc: BaseException) -> OSError | None:
     """The OSError of a full disk or file size limit behind ``exc`` (itself or a cause), else None."""
     seen = 0
@@ -367,17 +426,37 @@ def parse_iso(s: str | None) -> datetime | None:
 
 
 class Store:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=30000")
+    """The system of record. ``target``: a SQLite file path (the default), or a ``postgresql://`` URL
+    (``Settings.database_url``; presswatch/db.py says what differs and how)."""
+
+    def __init__(self, target: str | Path):
         self._story_window = None  # pipelines.stories.Window: story members held in memory (story_candidates)
+        if db.is_postgres(str(target)):
+            self.url, self.path = str(target), None
+            try:
+                self.conn = db.PgConnection(self.url)
+            except Exception as exc:
+                if type(exc).__module__.startswith("psycopg"):
+                    raise DatabaseUnavailable(self.url, exc) from exc
+                raise
+            self.dialect = "postgresql"
+        else:
+            self.path = Path(target)
+            self.url = None
+            self.dialect = "sqlite"
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=30000")
         self.migrate()
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a Postgres URL without its password)."""
+        return str(self.path) if self.path is not None else db.redact(self.url)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -391,7 +470,8 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; a full disk rolls it back whole and raises ``StorageFull``."""
+        """One write transaction (writers take turns: presswatch/db.py); a full disk rolls it back whole and
+        raises ``StorageFull``."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -403,32 +483,68 @@ class Store:
             else:
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.Error:
+                except Exception:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     raise
         except sqlite3.OperationalError as exc:
             if getattr(exc, "sqlite_errorname", None) in _FULL_ERRORS:
-                raise StorageFull(self.path, exc) from exc
+                raise StorageFull(self.location, exc) from exc
+            raise
+        except Exception as exc:
+            if self.dialect == "postgresql" and db.disk_full_error(exc):
+                raise StorageFull(self.location, exc) from exc
             raise
 
     def schema_version(self) -> int:
+        if self.dialect == "postgresql":
+            if not db.has_table(self.conn, "presswatch_schema"):
+                return 0
+            row = self.conn.execute("SELECT version FROM presswatch_schema").fetchone()
+            return row[0] if row else 0
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def migrate(self) -> None:
+        """Run the numbered migrations not yet applied, each in one transaction (DDL is transactional on both
+        engines). On Postgres a session lock keeps two processes from migrating at once."""
+        if self.dialect == "postgresql":
+            self._migrate_postgres()
+            return
         current = self.schema_version()
         for n, sql in enumerate(MIGRATIONS, start=1):
             if n <= current:
                 continue
             with self.tx() as c:
-                buf = ""
-                for part in sql.split(";"):  # re-join pieces so that triggers (BEGIN …; END) stay whole
-                    buf += part + ";"
-                    if sqlite3.complete_statement(buf):
-                        if buf.strip(" \n;"):
-                            c.execute(buf)
-                        buf = ""
+                for script in (sql, MIGRATION_EXTRAS.get(n, {}).get("sqlite", "")):
+                    buf = ""
+                    for part in script.split(";"):  # re-join pieces so that triggers (BEGIN …; END) stay whole
+                        buf += part + ";"
+                        if sqlite3.complete_statement(buf):
+                            if buf.strip(" \n;"):
+                                c.execute(buf)
+                            buf = ""
                 c.execute(f"PRAGMA user_version={n}")
+
+    def _migrate_postgres(self) -> None:
+        if self.schema_version() >= len(MIGRATIONS):
+            return
+        raw = self.conn.raw
+        raw.execute("SELECT pg_advisory_lock(%s)", (db.WRITE_LOCK_KEY + 1,))
+        try:
+            raw.execute("CREATE TABLE IF NOT EXISTS presswatch_schema (version INTEGER NOT NULL)")
+            for n, sql in enumerate(MIGRATIONS, start=1):
+                if n <= self.schema_version():  # re-read under the lock: another process may have run it
+                    continue
+                with raw.transaction():
+                    for stmt in db.split_statements(db.postgres_ddl(sql)):
+                        raw.execute(stmt)
+                    for stmt in db.split_statements(MIGRATION_EXTRAS.get(n, {}).get("postgresql", "")):
+                        raw.execute(stmt)
+                    raw.execute("DELETE FROM presswatch_schema")
+                    raw.execute("INSERT INTO presswatch_schema (version) VALUES (%s)", (n,))
+        finally:
+            raw.execute("SELECT pg_advisory_unlock(%s)", (db.WRITE_LOCK_KEY + 1,))
+            self.conn.forget_schema()
 
     # ------------------------------------------------------------------ sources
     def sync_sources(self, specs, exclusive: bool = False) -> int:
@@ -524,7 +640,7 @@ class Store:
         since = iso(now - timedelta(days=days))
         stats = {r["source_id"]: r for r in self.conn.execute(
             "SELECT source_id, count(*) AS polls, sum(new_items) AS new_items, min(at) AS first_at,"
-            " sum(outcome='error') AS errors FROM fetch_log WHERE at >= ? AND (? IS NULL OR source_id=?)"
+            " sum(CASE WHEN outcome='error' THEN 1 ELSE 0 END) AS errors FROM fetch_log WHERE at >= ? AND (? IS NULL OR source_id=?)"
             " GROUP BY source_id", (since, source_id, source_id))}
         out = []
         for row in self.sources(enabled_only=True):
@@ -564,6 +680,29 @@ class Store:
                 )
         doc.id = doc_id
         return doc_id
+
+    def claim_pending(self, limit: int, worker: str | None = None, lease_s: float = 900) -> list[int]:
+        """Claim up to ``limit`` fetched documents for ``worker`` (default: this process, ``host:pid``) for
+        ``lease_s`` seconds, so that workers running at once — processes, Prefect workers on several
+        machines — never take the same documents. Writers take turns (presswatch/db.py), so the read and the
+        claim are one step. A claim ends when the document is saved; a worker that dies leaves it to the next
+        one once its lease runs out, or at once for a worker on this machine that is no longer running."""
+        worker = worker or worker_id()
+        now = utcnow()
+        with self.tx() as c:
+            stale = [w for (w,) in c.execute(
+                "SELECT DISTINCT claimed_by FROM documents WHERE status='fetched' AND claimed_until >= ?"
+                " AND claimed_by IS NOT NULL AND claimed_by != ?", (iso(now), worker)).fetchall() if _dead_here(w)]
+            marks = ",".join("?" * len(stale))
+            rows = c.execute(
+                "SELECT id FROM documents WHERE status='fetched' AND (claimed_until IS NULL OR claimed_until < ?"
+                + (f" OR claimed_by IN ({marks})" if stale else "") + " OR claimed_by = ?) ORDER BY id LIMIT ?",
+                (iso(now), *stale, worker, int(limit))).fetchall()
+            ids = [r[0] for r in rows]
+            if ids:
+                c.execute(f"UPDATE documents SET claimed_by=?, claimed_until=? WHERE id IN ({','.join('?' * len(ids))})",
+                          (worker, iso(now + timedelta(seconds=lease_s)), *ids))
+        return ids
 
     def pending_ids(self, limit: int | None = None) -> list[int]:
         q = "SELECT id FROM documents WHERE status='fetched' ORDER BY id"
@@ -652,7 +791,7 @@ class Store:
                     "INSERT INTO stories (id, title, first_doc_id, first_seen, last_seen, doc_count, risk)"
                     " VALUES (?,?,?,?,?,1,?) ON CONFLICT(id) DO UPDATE SET last_seen=excluded.last_seen,"
                     " doc_count=(SELECT count(*) FROM documents WHERE story_id=excluded.id AND status='processed'),"
-                    " risk=max(stories.risk, excluded.risk)",
+                    " risk=CASE WHEN excluded.risk > stories.risk THEN excluded.risk ELSE stories.risk END",
                     (e.story_id, doc.extraction.title, doc.id, now, now, e.risk),
                 )
             if e.alert and e.story_id:
@@ -863,8 +1002,34 @@ class Store:
 
 def _write_signature(c: sqlite3.Connection, doc_id: int, sig) -> None:
     c.execute("DELETE FROM minhash_bands WHERE doc_id=?", (doc_id,))
-    c.execute("INSERT OR REPLACE INTO doc_minhash (doc_id, sig) VALUES (?,?)", (doc_id, sig.values))
+    c.execute("INSERT INTO doc_minhash (doc_id, sig) VALUES (?,?) ON CONFLICT(doc_id) DO UPDATE SET sig=excluded.sig",
+              (doc_id, sig.values))
     c.executemany("INSERT INTO minhash_bands (band, doc_id) VALUES (?,?)", [(b, doc_id) for b in sig.bands])
+
+
+def worker_id() -> str:
+    """This process as a claimer of work: ``host:pid``."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_here(worker: str) -> bool:
+    """True for a claimer on this machine whose process is gone (its claims can be taken over at once)."""
+    import os
+    import socket
+
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def alert_kind(stance: str) -> str:
@@ -893,8 +1058,9 @@ def _record_json(doc: Document) -> str:
 
 
 def open_store(settings) -> Store:
+    """The configured system of record: ``settings.database_url`` (Postgres) if set, else the SQLite file."""
     settings.ensure_dirs()
-    return Store(settings.db_path)
+    return Store(settings.database_url or settings.db_path)
 
 
 __all__ = ["Store", "open_store", "ALERT_STATUSES", "Document", "SourceRef", "Fetch", "Extraction", "Enrichment",

@@ -19,7 +19,44 @@ os.environ.setdefault("PREFECT_UI_ENABLED", "false")
 os.environ.pop("PRESSWATCH_DATA_DIR", None)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The Postgres path: with DATABASE_URL pointing at a Postgres server (scripts/postgres-test-server.sh), every
+# test gets a fresh schema there and PRESSWATCH_DATABASE_URL names it, so the store of every test — in this
+# process and in the CLI subprocesses it starts — is that Postgres schema instead of a SQLite file.
+POSTGRES_URL = os.environ.get("DATABASE_URL") or None
+os.environ.pop("PRESSWATCH_DATABASE_URL", None)
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_schema(request):
+    """A fresh Postgres schema per test when DATABASE_URL is set (see POSTGRES_URL); nothing otherwise."""
+    if not POSTGRES_URL or request.node.get_closest_marker("sqlite_only"):
+        yield None
+        return
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    os.environ["PRESSWATCH_DATABASE_URL"] = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+    try:
+        yield os.environ["PRESSWATCH_DATABASE_URL"]
+    finally:
+        os.environ.pop("PRESSWATCH_DATABASE_URL", None)
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about the SQLite file itself; it runs on "
+                                       "SQLite even when DATABASE_URL selects the Postgres path")
+
+
+def pytest_report_header(config):
+    return f"system of record: {'Postgres at ' + POSTGRES_URL if POSTGRES_URL else 'SQLite files (default)'}"
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from statistics import median
 
+from .. import db
 from ..gazetteer import load_gazetteer
 from ..storage import iso, parse_iso
 from .periods import VN_TZ, Period
@@ -85,11 +86,11 @@ class ReportData:
 
 
 def _columns(conn, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    return db.columns(conn, table)
 
 
 def _has_table(conn, table: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone() is not None
+    return db.has_table(conn, table)
 
 
 def _vn(s: str) -> datetime:
@@ -106,7 +107,7 @@ def load_items(store, period: Period, as_of: datetime) -> list[Item]:
     rows = store.conn.execute(
         f"""SELECT d.id, d.url, d.title, d.source_id, d.source_type, d.lang, d.topics, d.provinces, d.sentiment,
                    d.stance, d.risk, d.alert, d.story_id, d.duplicate_of, d.published, d.created_at,
-                   COALESCE(s.name, json_extract(d.record, '$.source.name'), d.source_id) AS source_name,
+                   COALESCE(s.name, {db.json_text(store.conn, 'd.record', 'source.name')}, d.source_id) AS source_name,
                    c.subtopics AS subtopics
             FROM documents d LEFT JOIN sources s ON s.id = d.source_id
             LEFT JOIN classifications c ON c.id = (SELECT max(id) FROM classifications WHERE doc_id = d.id)

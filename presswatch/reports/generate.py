@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import db
 from ..gazetteer import load_gazetteer
 from ..storage import iso, parse_iso
 from ..text import csv_safe
@@ -166,7 +167,7 @@ def role_recipients(store, settings, role: str) -> list[str]:
     role with an e-mail address (when the users table has them)."""
     conf = _notify_conf(settings)
     out = list(((conf.get("reports") or {}).get("recipients") or {}).get(role) or [])
-    cols = {r[1] for r in store.conn.execute("PRAGMA table_info(users)")}
+    cols = db.columns(store.conn, "users")
     if "email" in cols:
         active = " AND active=1" if "active" in cols else ""
         out += [r[0] for r in store.conn.execute(

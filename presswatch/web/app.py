@@ -65,7 +65,7 @@ def create_app(settings) -> FastAPI:
 
     def store() -> Store:
         settings.ensure_dirs()
-        return Store(settings.db_path)
+        return Store(settings.database_url or settings.db_path)
 
     @app.middleware("http")
     async def session_and_csrf(request: Request, call_next):
