@@ -339,14 +339,24 @@ def sources_check(ctx, url):
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--flows/--no-flows", default=None,
+              help="Also list the latest Prefect flow runs (default: when PREFECT_API_URL names a server).")
 @click.pass_context
-def status(ctx, as_json):
-    """Counts (documents, stories, alerts by status, sources), queue depth, index lag, source health, disk."""
+def status(ctx, as_json, flows):
+    """Counts, queue depth, index lag, source health, last runs and failures (polls, documents,
+    notifications, flow runs), disk."""
+    import os
+
+    from .config import configure_prefect
     from .health import status as health_status
 
     s = _settings(ctx)
+    if flows is None:
+        flows = bool(os.environ.get("PREFECT_API_URL"))
+    if flows:
+        configure_prefect(s)
     with _store(s) as store:
-        c = health_status(store, s)
+        c = health_status(store, s, flows=flows)
     if as_json:
         _echo_json(c)
         return
@@ -357,12 +367,41 @@ def status(ctx, as_json):
     click.echo(f"  queue: {c['queue']['pending']} pending, {c['queue']['failed']} failed; index lag "
                f"{c['index_lag']['documents']} documents ({c['index_lag']['oldest_seconds']} s)")
     click.echo(f"  sources: {c['sources_enabled']} enabled — {c['source_states']}")
-    for src in c["source_health"]:
-        if src["state"] != "ok":
+    for src in c["source_health"]:  # the ones to look at (never-polled ones are only counted above)
+        if src["state"] in ("failing", "silent"):
             click.echo(f"    {src['id']}: {src['state']}" + (f" — {src['last_error']}" if src["last_error"] else ""))
+        elif src["state"] == "ok" and src["publishing"] not in (None, "ok"):
+            click.echo(f"    {src['id']}: {src['publishing']} — {src['reason']}")
+    r = c["last_runs"]
+    click.echo(f"  last runs: poll {r['poll_at'] or '-'}, processed {r['processed_at'] or '-'}, indexed "
+               f"{r['indexed_at'] or '-'}, report {r['report_at'] or '-'}"
+               + (f" ({r['report_kind']})" if r["report_kind"] else "")
+               + f", notification {r['notification_at'] or '-'}")
+    if c["recent_failures"]:
+        click.echo(f"  recent fetch failures (newest first, {len(c['recent_failures'])} shown):")
+        for f in c["recent_failures"][:5]:
+            click.echo(f"    {f['at']} {f['source_id']}: {f['error']}")
+    if c["failed_documents"]:
+        click.echo(f"  failed documents ({c['queue']['failed']}; retry with 'presswatch run'):")
+        for d in c["failed_documents"][:5]:
+            click.echo(f"    #{d['id']} {d['url']}: {d['status_note']}")
+    n = c["notifications"]
+    click.echo(f"  notifications: {n['sent']} sent, {n['failed']} failed ({n['gave_up']} gave up after 5 attempts)")
+    for f in n["recent_failures"][:5]:
+        click.echo(f"    alert #{f['alert_id']} {f['channel']} {f['target']} (attempt {f['attempts']}): {f['error']}")
+    if "flow_runs" in c:
+        fr = c["flow_runs"]
+        if fr["error"]:
+            click.echo(f"  flow runs: {fr['error']}")
+        else:
+            click.echo(f"  flow runs (newest first): " + ("none yet" if not fr["runs"] else ""))
+            for run in fr["runs"]:
+                click.echo(f"    {run['start_time'] or '-'} {run['flow']}/{run['name']}: {run['state_name']}"
+                           + (f" — {run['message']}" if run["state"] in ("FAILED", "CRASHED") and run["message"] else ""))
     d = c["disk"]
     click.echo(f"  disk: store {d['store_bytes'] / 2**20:.1f} MiB, index {d['index_bytes'] / 2**20:.1f} MiB, "
-               f"free {d['free_bytes'] / 2**30:.1f} GiB")
+               f"reports {d['reports_bytes'] / 2**20:.1f} MiB, free {d['free_bytes'] / 2**30:.1f} GiB"
+               + (" — ÍT DUNG LƯỢNG TRỐNG / LOW DISK SPACE: free some space before the store fills up" if d["low"] else ""))
 
 
 @main.command("import")
