@@ -14,6 +14,8 @@ from presswatch.index import IndexUnavailable, open_index
 from presswatch.sources import CRAWLED_KINDS, spec_from_row
 from presswatch.storage import open_store
 
+from .limits import domain_slot, ensure_limit, limit_name, request_host
+
 
 def _ref(row):
     return spec_from_row(row).ref()
@@ -26,49 +28,107 @@ def _source_result(source_id: str, outcome: str = "error", new: int = 0, items: 
             "warnings": warnings or []}
 
 
-def _run_on_source(data_dir: str, source_id: str, overrides: dict, run) -> dict:
-    """Load the source's row and ``run(row, store, settings)`` (a PollResult or CrawlResult)."""
+def _run_on_source(data_dir: str, source_id: str, overrides: dict, run, wait_s: float) -> dict:
+    """Load the source's row, take a slot of its host's limit (flows/limits.py; waiting at most ``wait_s``)
+    and ``run(row, store, settings)`` (a PollResult or CrawlResult). The store is not held open while
+    waiting for the slot."""
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
         row = next((r for r in store.sources() if r["id"] == source_id), None)
-        if row is None:
-            return _source_result(source_id, errors=[f"source {source_id} not in the store"])
-        res = run(row, store, settings)
+    if row is None:
+        return _source_result(source_id, errors=[f"source {source_id} not in the store"])
+    try:
+        host = request_host(row["kind"], row["url"], settings)
+    except ValueError as exc:
+        return _source_result(source_id, errors=[f"source {source_id}: {exc}"])
+    with domain_slot(host, settings, wait_s):
+        with open_store(settings) as store:
+            res = run(row, store, settings)
     return _source_result(res.source_id, res.outcome, res.new, res.items, res.errors, res.warnings)
 
 
-@task(name="poll-source", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5, timeout_seconds=900)
+POLL_WAIT_S = 600  # longest wait for a slot of a busy host before the poll fails (and is retried)
+
+
+@task(name="poll-source", retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5,
+      timeout_seconds=POLL_WAIT_S + 900)
 def poll_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
     return _run_on_source(data_dir, source_id, overrides,
-                          lambda row, store, settings: poll_source(row, store, settings, _ref(row)))
+                          lambda row, store, settings: poll_source(row, store, settings, _ref(row)), POLL_WAIT_S)
 
 
+POLLS_AT_ONCE = 8  # feed polls of one ingest run in threads (each fetches fetch_concurrency pages at once)
 CRAWLS_AT_ONCE = 4  # crawl subprocesses of one ingest run (each is one Scrapy process, ~100 MB)
 
 
 @task(name="crawl-source", retries=1, retry_delay_seconds=[60], retry_jitter_factor=0.5)
-def crawl_source_task(data_dir: str, source_id: str, overrides: dict) -> dict:
+def crawl_source_task(data_dir: str, source_id: str, overrides: dict, wait_s: float = 1200) -> dict:
     """Crawl one sitemap/site/page source in its own subprocess (``crawlers.crawl.run_crawl``; the crawl
     writes to the store itself)."""
-    return _run_on_source(data_dir, source_id, overrides, lambda row, store, settings: run_crawl(row, settings))
+    return _run_on_source(data_dir, source_id, overrides, lambda row, store, settings: run_crawl(row, settings),
+                          wait_s)
 
 
-@flow(name="ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=CRAWLS_AT_ONCE))
-def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool = False) -> dict:
+KINDS = ("all", "feeds", "crawls")
+
+
+def _host_or_none(row, settings) -> str | None:
+    try:
+        return request_host(row["kind"], row["url"], settings)
+    except ValueError:  # reported by the source's task
+        return None
+
+
+def _by_host(rows, settings) -> list:
+    """Rows interleaved host by host (a, b, c, a, b, …) so that one host's queue of sources waiting for its
+    slots does not hold every thread of the run while other hosts wait."""
+    from itertools import chain, zip_longest
+
+    groups: dict[str | None, list] = {}
+    for r in rows:
+        groups.setdefault(_host_or_none(r, settings), []).append(r)
+    return [r for r in chain.from_iterable(zip_longest(*groups.values())) if r is not None]
+
+
+@flow(name="ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=POLLS_AT_ONCE))
+def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool = False,
+                kinds: str = "all") -> dict:
     """Poll every due feed source and crawl every due sitemap/site/page source (or all of them); store new
-    items as fetched documents. Crawls run in subprocesses, a few at once, while the feeds are polled."""
+    items as fetched documents. ``kinds``: ``feeds`` polls only, ``crawls`` crawls only (the schedules run
+    them as two deployments, so a long crawl never delays the feeds). Feeds are polled a few at once in
+    threads, crawls run in subprocesses, at most ``CRAWLS_AT_ONCE`` at a time; each source waits for a slot
+    of its host's limit (``domain_concurrency``, across runs and workers)."""
+    from prefect.futures import as_completed
+
+    if kinds not in KINDS:
+        raise ValueError(f"kinds must be one of {', '.join(KINDS)}, got {kinds!r}")
     logger = get_run_logger()
     overrides = overrides or {}
     settings = load_settings(data_dir, **overrides)
     with open_store(settings) as store:
         rows = store.sources(enabled_only=True) if all_sources else store.due_sources()
-    crawl_task = crawl_source_task.with_options(timeout_seconds=settings.crawl_timeout_s + 60)
-    crawls = [(r["id"], crawl_task.submit(data_dir, r["id"], overrides)) for r in rows if r["kind"] in CRAWLED_KINDS]
-    results = [poll_source_task(data_dir, r["id"], overrides) for r in rows if r["kind"] not in CRAWLED_KINDS]
-    for source_id, future in crawls:
+    rows = _by_host(rows, settings)
+    for host in {_host_or_none(r, settings) for r in rows} - {None}:  # once per host, before the tasks race
+        ensure_limit(limit_name(host), settings.domain_concurrency)
+    feed_ids = [r["id"] for r in rows if r["kind"] not in CRAWLED_KINDS] if kinds != "crawls" else []
+    crawl_ids = [r["id"] for r in rows if r["kind"] in CRAWLED_KINDS] if kinds != "feeds" else []
+    polls = [(sid, poll_source_task.submit(data_dir, sid, overrides)) for sid in feed_ids]
+    crawl_task = crawl_source_task.with_options(timeout_seconds=3 * settings.crawl_timeout_s + 60)
+    wait_s = 2 * settings.crawl_timeout_s  # a slot of a busy host: two other crawls of it at most
+    crawls, running, queue = [], {}, list(crawl_ids)
+    while queue or running:
+        while queue and len(running) < CRAWLS_AT_ONCE:
+            sid = queue.pop(0)
+            running[sid] = crawl_task.submit(data_dir, sid, overrides, wait_s)
+        done = next(as_completed(list(running.values())))
+        sid = next(k for k, f in running.items() if f is done)
+        crawls.append((sid, running.pop(sid)))
+    results = []
+    for source_id, future in polls + crawls:
         out = future.result(raise_on_failure=False)
         if isinstance(out, BaseException) or not isinstance(out, dict):
-            out = _source_result(source_id, errors=[f"source {source_id}: crawl task failed: {out}"])
+            what = "crawl" if source_id in crawl_ids else "poll"
+            out = _source_result(source_id, errors=[f"source {source_id}: {what} task failed: {out}"])
         results.append(out)
     summary = {"sources": len(results), "crawled": len(crawls), "fetched": sum(r["new"] for r in results),
                "errors": [e for r in results for e in r["errors"]],

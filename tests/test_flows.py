@@ -80,3 +80,160 @@ def test_unreachable_index_loses_nothing_and_catches_up(prefect_harness, setting
     back = process_flow(str(settings.data_dir), {"allow_private_hosts": ["127.0.0.1"]})
     assert back["processed"] == 0 and back["indexed"] == 14
     assert demo_store.counts()["unindexed"] == 0 and open_index(settings).count() == 14
+
+
+class _CountingSite:
+    """One real HTTP server per address (127.0.0.1 and 127.0.0.2 are two hosts): each answer takes
+    ``delay`` seconds, and the most requests in flight at once per host is recorded."""
+
+    def __init__(self, addresses=("127.0.0.1", "127.0.0.2"), delay=0.4):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.lock, self.active, self.most, self.total_most, self.total = threading.Lock(), {}, {}, 0, 0
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                import time
+
+                host = self.server.server_address[0]
+                with site.lock:
+                    site.active[host] = site.active.get(host, 0) + 1
+                    site.total += 1
+                    site.most[host] = max(site.most.get(host, 0), site.active[host])
+                    site.total_most = max(site.total_most, site.total)
+                try:
+                    time.sleep(delay)
+                    base = f"http://{host}:{self.server.server_address[1]}"
+                    if self.path.startswith("/feed/"):
+                        name = self.path.rsplit("/", 1)[-1]
+                        body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}'
+                                f'</title><link>{base}/</link><item><title>Tin {name}</title>'
+                                f'<link>{base}/bai/{name}.html</link><description>Bắc Ninh {name}</description>'
+                                f'</item></channel></rss>').encode()
+                        ctype = "application/rss+xml"
+                    else:
+                        body = (f"<html><head><title>Tin</title></head><body><article><h1>Tin</h1><p>"
+                                f"{'Tỉnh Bắc Ninh tổ chức hội nghị về phát triển kinh tế. ' * 8}</p>"
+                                f"</article></body></html>").encode()
+                        ctype = "text/html; charset=utf-8"
+                    self.send_response(200)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                finally:
+                    with site.lock:
+                        site.active[host] -= 1
+                        site.total -= 1
+
+        self.servers = [ThreadingHTTPServer((a, 0), Handler) for a in addresses]
+        for s in self.servers:
+            threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    def feed(self, i: int, name: str) -> str:
+        host, port = self.servers[i].server_address
+        return f"http://{host}:{port}/feed/{name}"
+
+    def stop(self):
+        for s in self.servers:
+            s.shutdown()
+            s.server_close()
+
+
+def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_harness, tmp_path):
+    """Two ingest runs at once (two stores, as two workers would be) share one Prefect limit per host: the
+    six sources of 127.0.0.1 are never polled more than ``domain_concurrency`` (2) at a time, while the
+    four of 127.0.0.2 run beside them."""
+    import threading
+
+    from prefect.client.orchestration import get_client
+
+    from flows.limits import ensure_limit, limit_name
+    from flows.tasks import ingest_flow
+    from presswatch.config import load_settings
+    from presswatch.sources import SourceSpec
+    from presswatch.storage import open_store
+
+    site = _CountingSite()
+    overrides = {"allow_private_hosts": ["127.0.0.1", "127.0.0.2"], "domain_concurrency": 2,
+                 "classifier": "keywords"}
+    dirs = []
+    try:
+        for run in ("w1", "w2"):
+            s = load_settings(tmp_path / run, **overrides)
+            s.ensure_dirs()
+            specs = [SourceSpec(id=f"{run}-a{i}", name=f"A{i}", kind="rss", url=site.feed(0, f"{run}-a{i}"),
+                                source_type="provincial_press") for i in range(3)]
+            specs += [SourceSpec(id=f"{run}-b{i}", name=f"B{i}", kind="rss", url=site.feed(1, f"{run}-b{i}"),
+                                 source_type="national_press") for i in range(2)]
+            with open_store(s) as st:
+                st.sync_sources(specs)
+            dirs.append(str(s.data_dir))
+        out = {}
+        runs = [threading.Thread(target=lambda d=d: out.setdefault(d, ingest_flow(d, overrides, True, "feeds")))
+                for d in dirs]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join(60)
+    finally:
+        site.stop()
+    assert all(out[d]["fetched"] == 5 and not out[d]["errors"] for d in dirs), out
+    assert site.most["127.0.0.1"] == 2  # six sources, two at a time: the limit, used but never passed
+    assert site.most["127.0.0.2"] == 2  # the other host's two sources of a run at once
+    assert site.total_most >= 3  # the hosts were polled side by side
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(limit_name("127.0.0.1")).limit == 2
+        ensure_limit(limit_name("127.0.0.1"), 3)  # a changed setting updates the limit
+        assert client.read_global_concurrency_limit_by_name(limit_name("127.0.0.1")).limit == 3
+    ensure_limit(limit_name("127.0.0.1"), 2)
+
+
+class _HashEncoder:
+    """A deterministic stand-in for the e5 encoder (vectors from a text hash), so the retraining flow's wiring
+    is tested in seconds; the training itself is tested with it in tests/test_models.py."""
+    version, runtime_tag, dim = "hash-encoder-1", "fp32", 24
+
+    def embed(self, texts, max_tokens=128, batch_size=16):
+        import hashlib
+        from types import SimpleNamespace
+
+        import numpy as np
+
+        V = np.stack([np.random.default_rng(int(hashlib.sha1(t.encode()).hexdigest()[:8], 16)).normal(size=self.dim)
+                      for t in texts]).astype(np.float32)
+        return SimpleNamespace(vectors=V / np.linalg.norm(V, axis=1, keepdims=True))
+
+
+def test_train_flow_learns_from_reviewers_decisions(prefect_harness, settings, demo_store, tmp_path, monkeypatch):
+    """The weekly retraining run: reviewers' corrections and confirmations of the store are exported and become
+    training rows beside the labelled set; both head sets are written where ``presswatch train`` writes them."""
+    import json
+
+    import flows.train
+    from flows.tasks import cycle_flow
+    from models.heads import Heads, folded_heads_path
+    from models.train import load_labelled
+    from presswatch.workflow import correct_labels, decide
+
+    overrides = {"allow_private_hosts": ["127.0.0.1"], "classifier": "keywords",
+                 "model_cache_dir": str(tmp_path / "cache"), "heads_file": str(tmp_path / "heads" / "e5-small.npz")}
+    cycle_flow(str(settings.data_dir), overrides, True)
+    alerts = [r["id"] for r in demo_store.conn.execute("SELECT id FROM alerts ORDER BY id")]
+    assert len(alerts) >= 2, alerts
+    correct_labels(demo_store, alerts[0], "reviewer", stance="critical", sentiment="negative")
+    decide(demo_store, alerts[1], "reviewer", status="no_action", note="tin cũ")  # dismissed: not a label, left out
+    monkeypatch.setattr(flows.train, "_encoder", lambda s: _HashEncoder())
+    res = flows.train.train_flow(str(settings.data_dir), overrides)
+    assert res["review_labels"] == 1 and res["heads"] == overrides["heads_file"]
+    exported = [json.loads(x) for x in open(settings.data_dir / "training" / "review_labels.jsonl", encoding="utf-8")]
+    assert [(r["stance"], r["sentiment"], r["tags"]) for r in exported] == [("critical", "negative", ["review:corrected"])]
+    heads = Heads.load(tmp_path / "heads" / "e5-small.npz")
+    assert heads.version == res["version"] and heads.card["data"]["labelled_train"] == len(load_labelled(split="train")) + 1
+    assert Heads.load(folded_heads_path(tmp_path / "heads" / "e5-small.npz")).version == res["folded_version"]
+    assert not list((tmp_path / "heads").glob("*.new*"))  # the temporary names are gone

@@ -1,0 +1,65 @@
+"""Per-domain limits across flow runs and workers: Prefect global concurrency limits, one per host.
+
+A poll or crawl task holds one slot of ``presswatch-domain:<host>`` while it talks to that host, so at most
+``Settings.domain_concurrency`` sources of one host are polled or crawled at once — in one flow run, in
+overlapping runs and on every worker machine, since the Prefect server keeps the count. (Inside one crawl,
+``crawl_concurrency_per_domain`` still limits Scrapy's own requests.) Prefect 3 no longer creates a limit on
+first use, so each task creates its host's limit when missing and sets it to the configured value when it
+differs: the setting, not the Prefect UI, is where the number lives."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+PREFIX = "presswatch-domain:"
+
+
+def request_host(kind: str, url: str, settings) -> str:
+    """The host a poll or crawl of this source actually talks to, lower-case, without ``www.`` and port.
+    Facebook pages are read through the office's RSS-Bridge, so its host is the one limited."""
+    if kind == "facebook" and settings.rss_bridge_url:
+        url = settings.rss_bridge_url
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if not host:
+        raise ValueError(f"{url!r} has no host name: fix the source's url in the registry")
+    return host
+
+
+def limit_name(host: str) -> str:
+    return PREFIX + host
+
+
+def ensure_limit(name: str, limit: int) -> None:
+    """Create the global concurrency limit ``name`` with ``limit`` slots, or set it to ``limit``. Safe when
+    several workers do it at once (a 409 from a concurrent create is fine)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    if limit < 1:
+        raise ValueError(f"domain_concurrency must be at least 1, got {limit}")
+    with get_client(sync_client=True) as client:
+        try:
+            existing = client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=limit))
+                return
+            except ObjectAlreadyExists:
+                existing = client.read_global_concurrency_limit_by_name(name)
+        if existing.limit != limit or not existing.active:
+            client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=limit, active=True))
+
+
+@contextmanager
+def domain_slot(host: str, settings, wait_s: float):
+    """Hold one slot of the host's limit for the duration of the block. Waits while the host is busy, at
+    most ``wait_s`` seconds (then ``TimeoutError``: the task fails and Prefect retries it)."""
+    from prefect.concurrency.sync import concurrency
+
+    name = limit_name(host)
+    ensure_limit(name, settings.domain_concurrency)
+    with concurrency(name, occupy=1, timeout_seconds=wait_s, strict=True):
+        yield
