@@ -38,9 +38,6 @@ class Settings:
     # sources of one host polled or crawled at once, across all flow runs and workers (a Prefect global
     # concurrency limit per host, flows/limits.py; created or updated to this value before each use)
     domain_concurrency: int = 2
-    # sources of one host polled or crawled at once, across all flow runs and workers (a Prefect global
-    # concurrency limit per host, flows/limits.py; created or updated to this value before each use)
-    domain_concurrency: int = 2
     crawl_delay_s: float = 1.0  # site crawls: AutoThrottle's first delay between requests to one domain
     crawl_timeout_s: float = 600.0  # site crawls: one crawl subprocess is stopped after this long
     max_download_bytes: int = 10 * 1024 * 1024
