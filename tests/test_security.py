@@ -76,3 +76,115 @@ def test_audit_that_could_not_query_the_service_says_so_and_never_passes(tmp_pat
 def test_the_shipped_ignore_file_is_well_formed(tmp_path):
     rc, out = _audit(tmp_path, [CLEAN])  # default: scripts/audit-ignore.txt
     assert rc == 0 and "no known vulnerabilities in the audited packages" in out
+
+
+# --------------------------------------------------------------------------- web security headers
+def _check_headers(r, what: str) -> None:
+    h = r.headers
+    csp = h.get("content-security-policy", "")
+    assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, what
+    assert "default-src 'self'" in csp and "base-uri 'none'" in csp, what
+    assert h.get("x-content-type-options") == "nosniff", what
+    assert h.get("x-frame-options") == "DENY", what
+    assert h.get("referrer-policy") == "no-referrer", what
+
+
+def _check_cookies(r, what: str) -> int:
+    """Every cookie that carries a value is HttpOnly, SameSite=Strict and (over https) Secure."""
+    n = 0
+    for c in r.headers.get_list("set-cookie"):
+        name, _, rest = c.partition("=")
+        value = rest.split(";", 1)[0].strip('"')
+        if not value:
+            continue  # a deletion (empty value, expired)
+        attrs = {a.strip().split("=")[0].lower(): a.strip() for a in c.split(";")[1:]}
+        assert "httponly" in attrs and attrs.get("samesite", "").lower() == "samesite=strict", f"{what}: {c}"
+        assert "secure" in attrs, f"{what}: {c}"
+        n += 1
+    return n
+
+
+def _get_paths(routes):
+    """The GET paths of an app, through included routers (FastAPI >= 0.150 keeps them as one route each)."""
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            yield from _get_paths(inner.routes)
+        elif "GET" in (getattr(r, "methods", None) or ()):
+            yield r.path
+
+
+@pytest.fixture()
+def site(settings, store):
+    """The app with one alert, its document and story, an administrator; a client over https."""
+    from starlette.testclient import TestClient
+
+    from presswatch.auth import add_user
+    from presswatch.record import Document, Enrichment, Extraction, Fetch, SourceRef
+    from presswatch.web.app import create_app
+    from tests.review_support import PASSWORD
+
+    url = "https://baobacninh.example/tin-1"
+    did = store.add_document(Document(url=url, source=SourceRef(id="bao-bac-ninh"), fetch=Fetch(requested_url=url),
+                                      extraction=Extraction(title="<script>alert(1)</script> Công nhân ngừng việc",
+                                                            text="Nội dung")))
+    d = store.load(did)
+    d.status = "processed"
+    d.enrichment = Enrichment(story_id="s1", stance="critical", topics=["labour"], risk=0.9, alert=True,
+                              risk_reasons=["Lý do"], content_hash="h1")
+    aid = store.save_processed(d)["alert_id"]
+    add_user(store, "adm", PASSWORD, "admin", actor="t")
+    app = create_app(settings)
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    return app, client, {"alert_id": aid, "doc_id": did, "story_id": "s1", "report_id": 1, "fmt": "docx"}
+
+
+def test_every_route_and_every_kind_of_response_carries_the_security_headers(site, monkeypatch):
+    """Walks every GET route of the app (taken from the app itself, so a new page is covered too), logged
+    out and logged in, plus the error answers: 401, 403 (CSRF), 404, 405, 413, 422 and an unhandled 500."""
+    from tests.review_support import PASSWORD, csrf_of
+
+    app, client, params = site
+    gets = sorted(set(_get_paths(app.routes)))
+    assert {"/", "/review", "/search", "/dashboard", "/docs", "/healthz", "/login"} <= set(gets)
+    seen = {}
+    for path in gets:  # logged out: a redirect to the login page, or 401 for the API
+        r = client.get(path.format(**params), follow_redirects=False)
+        _check_headers(r, f"GET {path} (logged out) -> {r.status_code}")
+        seen.setdefault(r.status_code, path)
+    page = client.get("/login")
+    assert _check_cookies(page, "GET /login") == 1  # the login form's CSRF cookie
+    r = client.post("/login", data={"csrf": csrf_of(page.text), "username": "adm", "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303 and _check_cookies(r, "POST /login") == 1  # the session cookie
+    _check_headers(r, "POST /login")
+    for path in gets:
+        r = client.get(path.format(**params), follow_redirects=False)
+        _check_headers(r, f"GET {path} -> {r.status_code}")
+        _check_cookies(r, f"GET {path}")
+        assert r.status_code < 500, f"GET {path}: {r.status_code} {r.text[:300]}"
+        seen.setdefault(r.status_code, path)
+    assert {200, 303, 401} <= set(seen), seen
+    errors = {
+        404: client.get("/no-such-page"),
+        403: client.post("/review/bulk", data={"csrf": "forged"}),
+        405: client.options("/healthz"),
+        413: client.post("/review/bulk", content=b"x" * (300 * 1024),
+                         headers={"content-type": "application/x-www-form-urlencoded"}),
+        422: client.get("/documents/not-a-number"),
+    }
+    for code, r in errors.items():
+        assert r.status_code == code, (code, r.status_code, r.text[:200])
+        _check_headers(r, f"error {code}")
+    client.get("/documents/999999")  # a missing document: 404 from the route itself
+    _check_headers(client.get("/documents/999999"), "missing document")
+
+    import presswatch.web.app as web_app
+
+    def broken(*a, **k):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(web_app, "queue", broken)
+    r = client.get("/")
+    assert r.status_code == 500 and "database is locked" not in r.text  # no internals in the answer
+    _check_headers(r, "unhandled error 500")

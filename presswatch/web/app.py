@@ -101,7 +101,16 @@ def create_app(settings) -> FastAPI:
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
-        resp = await call_next(request)
+        """Security headers on every answer. An unhandled error is answered here, not by Starlette's outer
+        error handler (which runs outside this middleware and would send a 500 without them)."""
+        try:
+            resp = await call_next(request)
+        except Exception:  # noqa: BLE001 - logged with its traceback; the user gets no internals
+            import logging
+
+            logging.getLogger("presswatch.web").exception("%s %s failed", request.method, request.url.path)
+            resp = HTMLResponse("Lỗi máy chủ; thử lại sau, nếu còn lỗi hãy báo quản trị viên. "
+                                "(Internal server error; try again later, or tell the administrator.)", status_code=500)
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
