@@ -102,10 +102,10 @@ def ensure_work_pool(name: str) -> None:
 def register(data_dir: str, work_pool: str) -> list[str]:
     """Create or update every deployment on ``work_pool`` (no image, no code storage: the entrypoints are
     module paths, importable wherever Presswatch is installed). Safe to repeat. Returns the names."""
-    from prefect import deploy
-
     ensure_work_pool(work_pool)
     deps = build_deployments(data_dir, entrypoint_type=EntrypointType.MODULE_PATH)
-    deploy(*deps, work_pool_name=work_pool, build=False, push=False, print_next_steps_message=False,
-           ignore_warnings=True)
+    # what prefect.deploy(..., build=False, push=False) does per deployment; its own call is not used because
+    # in 3.8.8 its sync path asks the server for the pool's workers with limit=None and gets a 422
+    for d in deps:
+        d.apply(work_pool_name=work_pool)
     return [f"{d.flow_name}/{d.name}" for d in deps]

@@ -145,13 +145,37 @@ def demo(ctx, port):
 
 
 @main.command()
+@click.option("--work-pool", default=None, metavar="NAME",
+              help="Register the deployments on this Prefect work pool (type process, created if missing) and exit, "
+                   "instead of serving them here; then run `prefect worker start --pool NAME` on each worker "
+                   "machine (docs/scaling.md). Needs PREFECT_API_URL (the shared Prefect server).")
 @click.pass_context
-def schedule(ctx):
-    """Serve the flows on schedules: feeds every 5 minutes, processing every 5, report at 06:00 (Asia/Ho_Chi_Minh)."""
+def schedule(ctx, work_pool):
+    """Serve the flows on schedules (Asia/Ho_Chi_Minh): feeds every 5 minutes, site crawls every 15, processing every
+    5, reports from 06:00, retraining on Sunday 02:00 — or, with --work-pool, register them for Prefect workers."""
     from .config import configure_prefect
 
     s = _settings(ctx)
     configure_prefect(s)
+    if work_pool:
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            raise click.ClickException(
+                "Chưa đặt PREFECT_API_URL: cần máy chủ Prefect dùng chung. / Set PREFECT_API_URL to the shared "
+                "Prefect server (e.g. export PREFECT_API_URL=http://prefect-server:4200/api): deployments registered "
+                "on a temporary server would vanish with it.")
+        from flows.schedule import WorkPoolError, register
+
+        try:
+            names = register(str(s.data_dir), work_pool)
+        except WorkPoolError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"Registered {len(names)} deployments on work pool {work_pool!r} ({PREFECT_API_URL.value()}):")
+        for n in names:
+            click.echo(f"  {n}")
+        click.echo(f"Start workers with: prefect worker start --pool {work_pool}")
+        return
     from flows.schedule import serve_all
 
     click.echo("Serving scheduled flows (Ctrl-C to stop)…")

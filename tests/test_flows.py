@@ -237,3 +237,58 @@ def test_train_flow_learns_from_reviewers_decisions(prefect_harness, settings, d
     assert heads.version == res["version"] and heads.card["data"]["labelled_train"] == len(load_labelled(split="train")) + 1
     assert Heads.load(folded_heads_path(tmp_path / "heads" / "e5-small.npz")).version == res["folded_version"]
     assert not list((tmp_path / "heads").glob("*.new*"))  # the temporary names are gone
+
+
+def test_schedule_registers_every_deployment_on_a_process_work_pool(prefect_harness, settings):
+    """`presswatch schedule --work-pool NAME` against the Prefect server: every deployment on the pool with its
+    schedule, one-at-a-time limits where runs must not overlap, and a module-path entrypoint that loads the
+    flow the way a worker on another machine does. Running it again changes nothing."""
+    from click.testing import CliRunner
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
+    from prefect.client.schemas.sorting import DeploymentSort
+    from prefect.flows import load_flow_from_entrypoint
+
+    from flows.schedule import build_deployments
+    from presswatch.cli import main
+
+    expected = {d.name for d in build_deployments(str(settings.data_dir))}
+    for _ in range(2):
+        res = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "schedule", "--work-pool", "pw-test"])
+        assert res.exit_code == 0, res.output
+        assert "prefect worker start --pool pw-test" in res.output
+    with get_client(sync_client=True) as client:
+        assert client.read_work_pool("pw-test").type == "process"
+        deps = {d.name: d for d in client.read_deployments(  # limit and sort given: the server refuses nulls
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=["pw-test"])), limit=50,
+            sort=DeploymentSort.NAME_ASC)}
+    assert set(deps) == expected and len(expected) == 10
+    assert all(d.work_pool_name == "pw-test" and d.parameters["data_dir"] == str(settings.data_dir)
+               for d in deps.values())
+    feeds, crawls, train = deps["ingest-every-5-min"], deps["site-crawls-every-15-min"], deps["train-weekly-sun-0200"]
+    assert feeds.parameters["kinds"] == "feeds" and crawls.parameters["kinds"] == "crawls"
+    assert feeds.schedules[0].schedule.interval.total_seconds() == 300
+    assert crawls.schedules[0].schedule.interval.total_seconds() == 900
+    assert train.schedules[0].schedule.cron == "0 2 * * 0"
+    assert deps["daily-report-0600"].schedules[0].schedule.cron == "0 6 * * *"
+    assert all(d.schedules[0].schedule.timezone == "Asia/Ho_Chi_Minh" for d in deps.values())
+    for name in ("ingest-every-5-min", "site-crawls-every-15-min", "process-every-5-min", "train-weekly-sun-0200"):
+        assert deps[name].global_concurrency_limit.limit == 1, name
+        assert deps[name].concurrency_options.collision_strategy == "CANCEL_NEW"
+    assert feeds.entrypoint == "flows.tasks.ingest_flow" and not feeds.pull_steps
+    assert {load_flow_from_entrypoint(d.entrypoint).name for d in deps.values()} == {
+        "ingest", "process", "train", "daily-report", "report"}
+
+
+def test_schedule_on_a_work_pool_needs_the_prefect_server(tmp_path):
+    """Without PREFECT_API_URL the deployments would go to a temporary server: refused, saying what to set."""
+    import os
+    import subprocess
+
+    from tests.conftest import presswatch_cmd
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    out = subprocess.run(presswatch_cmd() + ["--data-dir", str(tmp_path / "data"), "schedule", "--work-pool", "pw"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 1 and "PREFECT_API_URL" in out.stderr and "prefect-server:4200/api" in out.stderr
