@@ -38,3 +38,11 @@ def test_an_unknown_setting_is_still_named(tmp_path):
     _toml(tmp_path, "fetch_timeout = 15\n")
     with pytest.raises(ConfigError, match="unknown setting 'fetch_timeout'"):
         load_settings(tmp_path)
+
+
+def test_database_url_password_from_the_environment(tmp_path, monkeypatch):
+    _toml(tmp_path, 'database_url = "postgresql://presswatch@postgres:5432/presswatch"\n')  # no password: fine
+    monkeypatch.delenv("PRESSWATCH_DATABASE_URL", raising=False)
+    assert load_settings(tmp_path).database_url == "postgresql://presswatch@postgres:5432/presswatch"
+    monkeypatch.setenv("PRESSWATCH_DATABASE_URL", "postgresql://presswatch:S3cr3t-pw@postgres:5432/presswatch")
+    assert load_settings(tmp_path).database_url == "postgresql://presswatch:S3cr3t-pw@postgres:5432/presswatch"
