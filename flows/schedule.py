@@ -4,8 +4,9 @@ Feeds are polled every 5 minutes (each run polls only the sources whose own inte
 has come due), site crawls (kinds sitemap/site/page: a Scrapy subprocess each, up to ``crawl_timeout_s``)
 every 15 minutes as their own deployment so a long crawl never delays the feeds, processing every 5 minutes,
 and the classifier heads are retrained every Sunday at 02:00 from all label sources, reviewers' decisions
-included (flows/train.py). Each of these runs at most once at a time across all workers: a run scheduled
-while the previous one is still going is cancelled, not queued (deployment concurrency limit).
+included (flows/train.py). Feeds, crawls and retraining run at most once at a time across all workers: a
+run scheduled while the previous one is still going is cancelled, not queued (deployment concurrency
+limit); processing runs claim their batches, so up to four share a backlog on several workers.
 
 Reports (Asia/Ho_Chi_Minh): the daily press summary at 06:00 for the previous day (A1-A2: "kịp thời" to the
 Chủ tịch UBND); a weekly one on Monday 06:30; quarterly on the 1st of Jan/Apr/Jul/Oct (HY quarterly press
@@ -43,6 +44,9 @@ REPORT_CADENCES = [
 
 # one run at a time per deployment; a run due while the last one still runs is cancelled (the next comes soon)
 ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+# processing runs claim their batches (Store.claim_pending), so a backlog is shared by up to this many runs
+# at once, each started 5 minutes after the last on whichever worker is free
+PROCESS_RUNS = ConcurrencyLimitConfig(limit=4, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 WORK_POOL_TYPE = "process"
 
 
@@ -56,7 +60,7 @@ def build_deployments(data_dir: str, entrypoint_type: EntrypointType = Entrypoin
         ingest_flow.to_deployment(name="site-crawls-every-15-min", parameters={**p, "kinds": "crawls"},
                                   schedule=Interval(900, timezone=TZ), concurrency_limit=ONE_AT_A_TIME, **opts),
         process_flow.to_deployment(name="process-every-5-min", parameters=p,
-                                   schedule=Interval(300, timezone=TZ), concurrency_limit=ONE_AT_A_TIME, **opts),
+                                   schedule=Interval(300, timezone=TZ), concurrency_limit=PROCESS_RUNS, **opts),
         train_flow.to_deployment(name="train-weekly-sun-0200", parameters=p,
                                  schedule=Cron("0 2 * * 0", timezone=TZ), concurrency_limit=ONE_AT_A_TIME, **opts),
         daily_report_flow.to_deployment(name="daily-report-0600", parameters=p,

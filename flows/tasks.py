@@ -160,14 +160,16 @@ def index_task(data_dir: str, overrides: dict) -> int:
 
 @flow(name="process", log_prints=False)
 def process_flow(data_dir: str, overrides: dict | None = None) -> dict:
-    """Run every pending document through the stages in batches, then update the index."""
+    """Run every pending document through the stages in batches, then update the index. Each batch is
+    claimed first (``Store.claim_pending``: a lease per process), so several runs at once — on several
+    workers sharing a Postgres store — never process the same document."""
     logger = get_run_logger()
     overrides = overrides or {}
     settings = load_settings(data_dir, **overrides)
     total = ProcessCounts()
     while True:
         with open_store(settings) as store:
-            ids = store.pending_ids(settings.batch_size)
+            ids = store.claim_pending(settings.batch_size)
         if not ids:
             break
         c = process_batch_task(data_dir, ids, overrides)

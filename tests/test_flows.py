@@ -241,7 +241,7 @@ def test_train_flow_learns_from_reviewers_decisions(prefect_harness, settings, d
 
 def test_schedule_registers_every_deployment_on_a_process_work_pool(prefect_harness, settings):
     """`presswatch schedule --work-pool NAME` against the Prefect server: every deployment on the pool with its
-    schedule, one-at-a-time limits where runs must not overlap, and a module-path entrypoint that loads the
+    schedule, limits on overlapping runs, and a module-path entrypoint that loads the
     flow the way a worker on another machine does. Running it again changes nothing."""
     from click.testing import CliRunner
     from prefect.client.orchestration import get_client
@@ -272,8 +272,9 @@ def test_schedule_registers_every_deployment_on_a_process_work_pool(prefect_harn
     assert train.schedules[0].schedule.cron == "0 2 * * 0"
     assert deps["daily-report-0600"].schedules[0].schedule.cron == "0 6 * * *"
     assert all(d.schedules[0].schedule.timezone == "Asia/Ho_Chi_Minh" for d in deps.values())
-    for name in ("ingest-every-5-min", "site-crawls-every-15-min", "process-every-5-min", "train-weekly-sun-0200"):
-        assert deps[name].global_concurrency_limit.limit == 1, name
+    for name, most in (("ingest-every-5-min", 1), ("site-crawls-every-15-min", 1), ("train-weekly-sun-0200", 1),
+                       ("process-every-5-min", 4)):  # processing runs claim their batches: several may share work
+        assert deps[name].global_concurrency_limit.limit == most, name
         assert deps[name].concurrency_options.collision_strategy == "CANCEL_NEW"
     assert feeds.entrypoint == "flows.tasks.ingest_flow" and not feeds.pull_steps
     assert {load_flow_from_entrypoint(d.entrypoint).name for d in deps.values()} == {
