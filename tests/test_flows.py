@@ -242,12 +242,18 @@ def test_train_flow_learns_from_reviewers_decisions(prefect_harness, settings, d
 def test_schedule_registers_every_deployment_on_a_process_work_pool(prefect_harness, settings):
     """`presswatch schedule --work-pool NAME` against the Prefect server: every deployment on the pool with its
     schedule, limits on overlapping runs, and a module-path entrypoint that loads the
-    flow the way a worker on another machine does. Running it again changes nothing."""
+    flow the way a worker on another machine does; a process worker runs one. Registering again changes nothing."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
     from click.testing import CliRunner
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
     from prefect.client.schemas.sorting import DeploymentSort
     from prefect.flows import load_flow_from_entrypoint
+    from prefect.settings import PREFECT_API_URL
 
     from flows.schedule import build_deployments
     from presswatch.cli import main
@@ -279,6 +285,15 @@ def test_schedule_registers_every_deployment_on_a_process_work_pool(prefect_harn
     assert feeds.entrypoint == "flows.tasks.ingest_flow" and not feeds.pull_steps
     assert {load_flow_from_entrypoint(d.entrypoint).name for d in deps.values()} == {
         "ingest", "process", "train", "daily-report", "report"}
+    # a real process worker picks a run of the processing deployment from the pool and runs it
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(deps["process-every-5-min"].id)
+    env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value())
+    worker = subprocess.run([str(Path(sys.executable).parent / "prefect"), "worker", "start", "--pool", "pw-test",
+                             "--type", "process", "--run-once"], env=env, capture_output=True, text=True, timeout=180)
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run.id).state
+    assert state.is_completed(), (state, worker.stdout[-2000:], worker.stderr[-2000:])
 
 
 def test_schedule_on_a_work_pool_needs_the_prefect_server(tmp_path):
