@@ -150,6 +150,7 @@ def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_har
     six sources of 127.0.0.1 are never polled more than ``domain_concurrency`` (2) at a time, while the
     four of 127.0.0.2 run beside them."""
     import threading
+    from pathlib import Path
 
     from prefect.client.orchestration import get_client
 
@@ -171,6 +172,9 @@ def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_har
                                 source_type="provincial_press") for i in range(3)]
             specs += [SourceSpec(id=f"{run}-b{i}", name=f"B{i}", kind="rss", url=site.feed(1, f"{run}-b{i}"),
                                  source_type="national_press") for i in range(2)]
+            # a site source: crawled by the site-crawl deployment (kinds="crawls"), not by the feed runs
+            specs.append(SourceSpec(id=f"{run}-page", name="P", kind="page", url=site.feed(0, "p") + ".html",
+                                    source_type="provincial_press"))
             with open_store(s) as st:
                 st.sync_sources(specs)
             dirs.append(str(s.data_dir))
@@ -183,7 +187,10 @@ def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_har
             t.join(60)
     finally:
         site.stop()
-    assert all(out[d]["fetched"] == 5 and not out[d]["errors"] for d in dirs), out
+    assert all(out[d]["fetched"] == 5 and out[d]["crawled"] == 0 and not out[d]["errors"] for d in dirs), out
+    for d in dirs:
+        with open_store(load_settings(d)) as st:
+            assert [r["id"] for r in st.due_sources()] == [f"{Path(d).name}-page"]  # left for the crawls
     assert site.most["127.0.0.1"] == 2  # six sources, two at a time: the limit, used but never passed
     assert site.most["127.0.0.2"] == 2  # the other host's two sources of a run at once
     assert site.total_most >= 3  # the hosts were polled side by side
