@@ -6,7 +6,8 @@ every 15 minutes as their own deployment so a long crawl never delays the feeds,
 and the classifier heads are retrained every Sunday at 02:00 from all label sources, reviewers' decisions
 included (flows/train.py). Feeds, crawls and retraining run at most once at a time across all workers: a
 run scheduled while the previous one is still going is cancelled, not queued (deployment concurrency
-limit); processing runs claim their batches, so up to four share a backlog on several workers.
+limit); on a work pool, processing runs claim their batches, so up to four share a backlog on several
+workers (served from one machine, one at a time).
 
 Reports (Asia/Ho_Chi_Minh): the daily press summary at 06:00 for the previous day (A1-A2: "kịp thời" to the
 Chủ tịch UBND); a weekly one on Monday 06:30; quarterly on the 1st of Jan/Apr/Jul/Oct (HY quarterly press
@@ -44,15 +45,18 @@ REPORT_CADENCES = [
 
 # one run at a time per deployment; a run due while the last one still runs is cancelled (the next comes soon)
 ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
-# processing runs claim their batches (Store.claim_pending), so a backlog is shared by up to this many runs
-# at once, each started 5 minutes after the last on whichever worker is free
-PROCESS_RUNS = ConcurrencyLimitConfig(limit=4, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+# on a work pool, processing runs claim their batches (Store.claim_pending), so a backlog is shared by up to
+# this many runs at once, each started 5 minutes after the last on whichever worker is free; served from one
+# machine, one at a time (each run loads the classifier, ~0.8 GB)
+PROCESS_RUNS_ON_POOL = 4
 WORK_POOL_TYPE = "process"
 
 
-def build_deployments(data_dir: str, entrypoint_type: EntrypointType = EntrypointType.FILE_PATH) -> list:
+def build_deployments(data_dir: str, entrypoint_type: EntrypointType = EntrypointType.FILE_PATH,
+                      process_runs: int = 1) -> list:
     """Every scheduled deployment. ``data_dir`` is passed to each run (the same path on every worker)."""
     p = {"data_dir": data_dir}
+    process_limit = ConcurrencyLimitConfig(limit=process_runs, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     opts = {"entrypoint_type": entrypoint_type}
     deps = [
         ingest_flow.to_deployment(name="ingest-every-5-min", parameters={**p, "kinds": "feeds"},
@@ -60,7 +64,7 @@ def build_deployments(data_dir: str, entrypoint_type: EntrypointType = Entrypoin
         ingest_flow.to_deployment(name="site-crawls-every-15-min", parameters={**p, "kinds": "crawls"},
                                   schedule=Interval(900, timezone=TZ), concurrency_limit=ONE_AT_A_TIME, **opts),
         process_flow.to_deployment(name="process-every-5-min", parameters=p,
-                                   schedule=Interval(300, timezone=TZ), concurrency_limit=PROCESS_RUNS, **opts),
+                                   schedule=Interval(300, timezone=TZ), concurrency_limit=process_limit, **opts),
         train_flow.to_deployment(name="train-weekly-sun-0200", parameters=p,
                                  schedule=Cron("0 2 * * 0", timezone=TZ), concurrency_limit=ONE_AT_A_TIME, **opts),
         daily_report_flow.to_deployment(name="daily-report-0600", parameters=p,
@@ -107,7 +111,7 @@ def register(data_dir: str, work_pool: str) -> list[str]:
     """Create or update every deployment on ``work_pool`` (no image, no code storage: the entrypoints are
     module paths, importable wherever Presswatch is installed). Safe to repeat. Returns the names."""
     ensure_work_pool(work_pool)
-    deps = build_deployments(data_dir, entrypoint_type=EntrypointType.MODULE_PATH)
+    deps = build_deployments(data_dir, entrypoint_type=EntrypointType.MODULE_PATH, process_runs=PROCESS_RUNS_ON_POOL)
     # what prefect.deploy(..., build=False, push=False) does per deployment; its own call is not used because
     # in 3.8.8 its sync path asks the server for the pool's workers with limit=None and gets a 422
     for d in deps:

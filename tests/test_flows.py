@@ -58,6 +58,7 @@ def test_schedules_cover_the_cadences(prefect_harness, settings):
     report = deps["daily-report-0600"].schedules[0].schedule
     assert report.cron == "0 6 * * *" and report.timezone == "Asia/Ho_Chi_Minh"
     assert deps["ingest-every-5-min"].schedules[0].schedule.interval.total_seconds() == 300
+    assert deps["process-every-5-min"].concurrency_limit == 1  # served from one machine: one run at a time
 
 
 def test_unreachable_index_loses_nothing_and_catches_up(prefect_harness, settings, demo_store):
