@@ -209,6 +209,9 @@ def create_app(settings) -> FastAPI:
 
     app.include_router(make_reports_router(settings, store, render))
     app.include_router(make_manual_router(settings, store, render, hidden_stories))  # hand entry: /submit
+    from .status import make_status_router
+
+    app.include_router(make_status_router(settings, store, render))  # /status, /status.json (admins)
 
     @app.get("/healthz")
     def healthz():
