@@ -27,7 +27,7 @@ PERMISSION = "users"  # system administration: only the admin role (presswatch.a
 LABELS = {
     "vi": {"title": "Tình trạng hệ thống", "queue": "Hàng đợi xử lý", "pending": "chờ xử lý",
            "failed": "xử lý lỗi", "index_lag": "Độ trễ chỉ mục", "unindexed": "tin chưa vào chỉ mục",
-           "oldest": "tin chờ lâu nhất", "seconds": "giây", "disk": "Dung lượng lưu trữ",
+           "oldest": "tin chờ lâu nhất", "seconds": "giây", "minutes": "phút", "disk": "Dung lượng lưu trữ",
            "store": "Cơ sở dữ liệu", "index": "Chỉ mục tìm kiếm", "reports": "Báo cáo", "free": "Còn trống",
            "of": "trên tổng", "low_disk": "ÍT DUNG LƯỢNG TRỐNG: hãy giải phóng bớt trước khi cơ sở dữ liệu đầy "
                                          "(xóa bản sao lưu cũ, báo cáo cũ, hoặc mở rộng ổ đĩa).",
@@ -51,9 +51,10 @@ LABELS = {
                       "never polled": "chưa thu thập lần nào", "no_items": "chưa từng có tin"}},
     "en": {"title": "System status", "queue": "Processing queue", "pending": "pending", "failed": "failed",
            "index_lag": "Index lag", "unindexed": "documents not yet indexed", "oldest": "oldest waiting",
-           "seconds": "s", "disk": "Disk use", "store": "Store", "index": "Search index", "reports": "Reports",
-           "free": "Free", "of": "of", "low_disk": "LOW DISK SPACE: free some space before the store fills up "
-                                                  "(old backups, old reports) or grow the disk.",
+           "seconds": "s", "minutes": "min", "disk": "Disk use", "store": "Store", "index": "Search index",
+           "reports": "Reports", "free": "Free", "of": "of",
+           "low_disk": "LOW DISK SPACE: free some space before the store fills up (old backups, old reports) "
+                       "or grow the disk.",
            "sources": "Per-source health", "source": "Source", "state": "State", "last_success": "Last success",
            "failures": "Consecutive failures", "last_error": "Last error", "per_day": "Items/day",
            "quiet": "Gone quiet?", "next_poll": "Next poll", "fetch_failures": "Recent fetch failures",
