@@ -168,8 +168,12 @@ def restore(src: str | Path, settings, force: bool = False) -> dict:
             raise BackupError("--force cannot empty a Postgres database (its audit log is append-only): restore "
                               "into an empty database (`createdb presswatch_restored`, then point "
                               "PRESSWATCH_DATABASE_URL at it)")
-        with Store(src / "presswatch.db") as backup_store, Store(settings.database_url) as dst:
-            copy_store(backup_store, dst)
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="presswatch-restore-") as work:
+            shutil.copy2(src / "presswatch.db", Path(work) / "presswatch.db")  # opening it must not touch the backup
+            with Store(Path(work) / "presswatch.db") as backup_store, Store(settings.database_url) as dst:
+                copy_store(backup_store, dst)
         _restore_files(src, settings)
         return manifest
     if settings.db_path.exists() and not force:

@@ -22,7 +22,8 @@ Decisions (docs/architecture.md, "System of record"):
 - **Client-side parameter binding** (psycopg's ``ClientCursor``): values are quoted by the driver as
   literals, so a statement means what it means in SQLite without server-side type inference of
   parameters (``? IS NULL``). Numeric results come back as ``int`` when whole (``sum`` of integers) and
-  ``float`` otherwise, as from SQLite.
+  ``float`` otherwise, as from SQLite. Postgres text cannot hold the NUL character, which crawled text may
+  carry: it is stored as U+FFFD (the replacement character).
 """
 from __future__ import annotations
 
@@ -180,7 +181,7 @@ def json_text(conn, column: str, path: str) -> str:
     if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) for k in keys):
         raise ValueError(f"bad JSON path {path!r}")
     if dialect(conn) == "postgresql":
-        return f"(({column})::jsonb #>> '{{{','.join(keys)}}}')"
+        return f"(({column})::json #>> '{{{','.join(keys)}}}')"  # json, not jsonb: a \u0000 elsewhere is no error
     return f"json_extract({column}, '$.{path}')"
 
 
@@ -289,7 +290,7 @@ class PgConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | None = ()) -> Cursor:
         st = postgres_sql(sql)
-        params = tuple(params or ())
+        params = _params(params)
         cur = self.raw.cursor()
         if st.insert_table and not st.explicit_id and st.insert_table in self._identity_tables() \
                 and not _RETURNING.search(st.sql):
@@ -306,7 +307,7 @@ class PgConnection:
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> Cursor:
         st = postgres_sql(sql)
         cur = self.raw.cursor()
-        cur.executemany(st.sql, [tuple(p) for p in seq])
+        cur.executemany(st.sql, [_params(p) for p in seq])
         if st.explicit_id and st.insert_table in self._identity_tables():
             self._advance_identity(st.insert_table)
         return Cursor(cur)
@@ -321,6 +322,10 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+def _params(params) -> tuple:
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in (params or ()))
 
 
 def _register_numeric(conn) -> None:

@@ -112,10 +112,21 @@ def status(store, settings, now: datetime | None = None, flows: bool = False) ->
         "failed_documents": failed_docs,
         "notifications": notification_status(store),
         "last_runs": runs,
-        "disk": {"store_bytes": sum(_size(Path(str(settings.db_path) + suf)) for suf in ("", "-wal", "-shm")),
+        "disk": {"store_bytes": _store_bytes(store, settings), "store": store.location,
                  "index_bytes": _size(settings.index_dir), "reports_bytes": _size(settings.reports_dir),
                  "free_bytes": disk.free, "total_bytes": disk.total,
                  "low": disk.free < LOW_DISK_BYTES or disk.free * 20 < disk.total},
         "last_poll_at": runs["poll_at"],
         **({"flow_runs": flow_runs()} if flows else {}),
     }
+
+
+def _store_bytes(store, settings) -> int:
+    """Bytes the system of record takes: the SQLite file with its WAL, or the Postgres schema's tables
+    (with their indexes and TOAST) — on the server's disk, not this machine's."""
+    if getattr(store, "dialect", "sqlite") == "postgresql":
+        row = store.conn.execute("SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                                 " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                 " WHERE n.nspname = current_schema() AND c.relkind = 'r'").fetchone()
+        return int(row[0])
+    return sum(_size(Path(str(settings.db_path) + suf)) for suf in ("", "-wal", "-shm"))

@@ -338,12 +338,21 @@ MIGRATION_EXTRAS: dict[int, dict[str, str]] = {
     CREATE INDEX documents_vn_day ON documents(status, date(COALESCE(published, created_at), '+7 hours'),
         published, created_at, source_id, story_id, sentiment, source_type, lang, stance, risk, topics, provinces);
     """,
-        # the stored times are UTC ISO strings (``iso``): the UTC+7 day is the date part, plus one from 17:00;
-        # IMMUTABLE (true for that input) so that it can be indexed; INCLUDE makes the index covering
+        # an ISO time (UTC as ``iso`` writes it, or with another writer's offset) to its UTC+7 calendar day, as
+        # SQLite's date(x, '+7 hours') reads it; IMMUTABLE (it reads nothing but its argument) so that it can be
+        # indexed; INCLUDE makes the index covering
         "postgresql": """
     CREATE OR REPLACE FUNCTION pw_vn_day(ts text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT CASE WHEN ts IS NULL THEN NULL ELSE to_char(left(ts, 10)::date
-            + CASE WHEN substr(ts, 12, 2) >= '17' THEN 1 ELSE 0 END, 'YYYY-MM-DD') END $$;
+        SELECT CASE WHEN ts IS NULL OR ts !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN NULL ELSE to_char(
+            make_timestamp(substr(ts, 1, 4)::int, substr(ts, 6, 2)::int, substr(ts, 9, 2)::int,
+                CASE WHEN ts ~ '^.{10}[T ][0-9]{2}:[0-9]{2}' THEN substr(ts, 12, 2)::int ELSE 0 END,
+                CASE WHEN ts ~ '^.{10}[T ][0-9]{2}:[0-9]{2}' THEN substr(ts, 15, 2)::int ELSE 0 END, 0)
+            - CASE WHEN length(ts) > 10 AND ts ~ '[+-][0-9]{2}:?[0-9]{2}$' THEN
+                (CASE WHEN substring(ts from '([+-])[0-9]{2}:?[0-9]{2}$') = '-' THEN -1 ELSE 1 END)
+                * make_interval(hours => substring(ts from '[+-]([0-9]{2}):?[0-9]{2}$')::int,
+                                mins => substring(ts from '[+-][0-9]{2}:?([0-9]{2})$')::int)
+              ELSE interval '0' END
+            + interval '7 hours', 'YYYY-MM-DD') END $$;
     CREATE INDEX documents_vn_day ON documents(status, pw_vn_day(COALESCE(published, created_at)))
         INCLUDE (published, created_at, source_id, story_id, sentiment, source_type, lang, stance, risk, topics,
                  provinces);

@@ -10,6 +10,7 @@ PKGS=(
   fonts-liberation2 # PDF reports: Liberation Serif, metric-compatible with Times New Roman, Vietnamese glyphs
   fonts-dejavu-core # PDF reports and charts: fallback fonts with Vietnamese glyphs
   poppler-utils   # report tests: pdftoppm (PDF -> PNG) and pdftotext (check the diacritics in the PDF)
+  postgresql      # the tests' Postgres path: a throwaway server (scripts/postgres-test-server.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -24,6 +24,40 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # process and in the CLI subprocesses it starts — is that Postgres schema instead of a SQLite file.
 POSTGRES_URL = os.environ.get("DATABASE_URL") or None
 os.environ.pop("PRESSWATCH_DATABASE_URL", None)
+_DIR_DB: dict[str, str] = {}  # data directories of module-scoped stores -> their Postgres schema (cli_env)
+_SCHEMAS: list[str] = []
+
+
+def _new_schema() -> str:
+    import uuid
+
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA {name}")
+    _SCHEMAS.append(name)
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+
+
+def use_module_database(settings):
+    """For a store that outlives one test (a module-scoped fixture): on the Postgres path, give it a schema of
+    its own for the module and make ``cli_env`` hand the same one to the CLI subprocesses of its data
+    directory. A no-op on SQLite. Returns the settings."""
+    if POSTGRES_URL:
+        settings.database_url = _new_schema()
+        _DIR_DB[str(Path(settings.data_dir).resolve())] = settings.database_url
+    return settings
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if POSTGRES_URL and _SCHEMAS:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+            for name in _SCHEMAS:
+                c.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -48,6 +82,35 @@ def _postgres_schema(request):
         os.environ.pop("PRESSWATCH_DATABASE_URL", None)
         with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
             c.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture()
+def fresh_database_url():
+    """For a test that needs a second, separate store: ``fresh_database_url()`` gives a new empty Postgres
+    schema's URL on the Postgres path, None on SQLite (where a new data directory is a new store)."""
+    made = []
+
+    def make():
+        if not POSTGRES_URL:
+            return None
+        import uuid
+
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:16]
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+            c.execute(f"CREATE SCHEMA {name}")
+        made.append(name)
+        sep = "&" if "?" in POSTGRES_URL else "?"
+        return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+
+    yield make
+    if made:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+            for name in made:
+                c.execute(f"DROP SCHEMA {name} CASCADE")
 
 
 def pytest_configure(config):
@@ -99,6 +162,9 @@ def cli_env(data_dir: Path, **extra) -> dict:
     env["PRESSWATCH_DATA_DIR"] = str(data_dir)
     env.pop("PREFECT_API_URL", None)
     env["PREFECT_HOME"] = str(Path(data_dir) / "prefect")
+    db_url = _DIR_DB.get(str(Path(data_dir).resolve()))
+    if db_url:
+        env["PRESSWATCH_DATABASE_URL"] = db_url
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -44,6 +44,7 @@ def build_demo(settings, demo_site, hostile: bool = True) -> None:
     key = (demo_site.base_url, hostile)
     if key not in _BUILT:
         src = load_settings(tempfile.mkdtemp(prefix="pw-demo-"), allow_private_hosts=["127.0.0.1"])
+        src.database_url = None  # the cached build is a SQLite file, copied into each demo's store below
         with open_store(src) as st:
             sync_sources(st, src, demo_sources_file(), {"demo": demo_site.base_url})
             for row in st.sources():
@@ -55,7 +56,14 @@ def build_demo(settings, demo_site, hostile: bool = True) -> None:
         _BUILT[key] = str(src.data_dir)
     settings.ensure_dirs()
     built = Path(_BUILT[key])
-    shutil.copy2(built / "presswatch.db", settings.db_path)
+    if settings.database_url:  # the Postgres path: the same rows copied into the demo's schema
+        from presswatch.backup import copy_store
+        from presswatch.storage import Store
+
+        with Store(built / "presswatch.db") as lite, open_store(settings) as st:
+            copy_store(lite, st)
+    else:
+        shutil.copy2(built / "presswatch.db", settings.db_path)
     shutil.rmtree(settings.index_dir, ignore_errors=True)
     shutil.copytree(built / "index", settings.index_dir)
     with open_store(settings) as st:

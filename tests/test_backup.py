@@ -17,7 +17,7 @@ def _items(n, start=0):
                        ensure_ascii=False) for i in range(start, start + n)]
 
 
-def test_online_backup_restore_roundtrip(tmp_path):
+def test_online_backup_restore_roundtrip(tmp_path, fresh_database_url):
     src = load_settings(tmp_path / "src")
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "presswatch.toml").write_text('fetch_timeout_s = 15\n', encoding="utf-8")
@@ -46,7 +46,7 @@ def test_online_backup_restore_roundtrip(tmp_path):
     assert manifest["counts"]["alerts_by_status"]["referred"] == 1
     assert "presswatch.toml" in manifest["files"] and not (out / "index").exists()
 
-    dst = load_settings(tmp_path / "dst")
+    dst = load_settings(tmp_path / "dst", database_url=fresh_database_url())  # Postgres path: an empty schema
     restore(out, dst)
     with open_store(dst) as st:
         assert reindex(st, dst) == 60
@@ -55,10 +55,11 @@ def test_online_backup_restore_roundtrip(tmp_path):
     assert c["documents"] == manifest["counts"]["documents"] >= 60
     assert [tuple(e) for e in events] == [("cán bộ", "referred", "chuyển BQL KCN")]
     assert (tmp_path / "dst" / "presswatch.toml").read_text() == 'fetch_timeout_s = 15\n'
-    with sqlite3.connect(tmp_path / "dst" / "presswatch.db") as c:
-        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if dst.database_url is None:
+        with sqlite3.connect(tmp_path / "dst" / "presswatch.db") as c:
+            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-    with pytest.raises(BackupError, match="already exists"):
+    with pytest.raises(BackupError, match="already exists|not empty"):
         restore(out, dst)
     (out / "presswatch.db").write_bytes((out / "presswatch.db").read_bytes()[:-10] + b"x" * 10)
     with pytest.raises(BackupError, match="checksum"):

@@ -127,6 +127,7 @@ def test_private_addresses_are_refused_without_an_admin_allowance(tmp_path, demo
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.sqlite_only  # it watches the SQLite file to choose its kill points
 def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
     """SIGKILL `presswatch run` (with its process group) at points during ingest and processing, then
     run again: every article of the source corpus is stored exactly once, processed, and indexed once."""

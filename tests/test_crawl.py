@@ -182,9 +182,9 @@ def _js_ready() -> str | None:
 
 
 @pytest.mark.skipif(_js_ready() is not None, reason=_js_ready() or "")
-def test_javascript_only_page_has_its_text_only_when_rendered(site, tmp_path):
+def test_javascript_only_page_has_its_text_only_when_rendered(site, tmp_path, fresh_database_url):
     plain = make_settings(tmp_path / "plain")
-    rendered = make_settings(tmp_path / "js", fetch_timeout_s=15)
+    rendered = make_settings(tmp_path / "js", fetch_timeout_s=15, database_url=fresh_database_url())
     results = {}
     for s, js in ((plain, False), (rendered, True)):
         results[js] = run_crawl(register(s, id="bbn-js", kind="site", url=site.url("/js/"), render_js=js), s)

@@ -251,3 +251,24 @@ def test_the_copier_knows_every_table_of_a_migrated_store(tmp_path):
 
     with Store(tmp_path / "s.db") as st:
         assert set(db.tables(st.conn)) == set(TABLE_ORDER)
+
+
+def test_cli_store_copy_moves_the_store_and_refuses_a_used_destination(tmp_path):
+    """`presswatch store copy --to FILE` from the configured store (SQLite, or Postgres under DATABASE_URL)."""
+    from presswatch.config import load_settings
+    from presswatch.storage import Store, open_store
+
+    s = load_settings(tmp_path / "d", classifier="keywords")
+    s.ensure_dirs()
+    with _demo_store(s) as st:
+        want = st.counts()
+    target = tmp_path / "copy" / "presswatch.db"
+    run = lambda *a: subprocess.run(presswatch_cmd() + list(a), env=cli_env(s.data_dir), capture_output=True,  # noqa: E731
+                                    text=True, timeout=300)
+    out = run("store", "copy", "--to", str(target))
+    assert out.returncode == 0, out.stderr
+    assert f"({want['documents']} documents)" in out.stdout and "PRESSWATCH_DATABASE_URL" in out.stdout
+    with Store(target) as copy, open_store(s) as st:
+        assert copy.counts() == want == st.counts()
+    again = run("store", "copy", "--to", str(target))
+    assert again.returncode == 1 and "already exists" in again.stderr

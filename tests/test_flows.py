@@ -87,7 +87,7 @@ class _CountingSite:
     """One real HTTP server per address (127.0.0.1 and 127.0.0.2 are two hosts): each answer takes
     ``delay`` seconds, and the most requests in flight at once per host is recorded."""
 
-    def __init__(self, addresses=("127.0.0.1", "127.0.0.2"), delay=0.4):
+    def __init__(self, addresses=("127.0.0.1", "127.0.0.2"), delay=1.0):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -146,7 +146,7 @@ class _CountingSite:
             s.server_close()
 
 
-def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_harness, tmp_path):
+def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_harness, tmp_path, fresh_database_url):
     """Two ingest runs at once (two stores, as two workers would be) share one Prefect limit per host: the
     six sources of 127.0.0.1 are never polled more than ``domain_concurrency`` (2) at a time, while the
     four of 127.0.0.2 run beside them."""
@@ -164,10 +164,13 @@ def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_har
     site = _CountingSite()
     overrides = {"allow_private_hosts": ["127.0.0.1", "127.0.0.2"], "domain_concurrency": 2,
                  "classifier": "keywords"}
-    dirs = []
+    dirs, run_overrides = [], {}
     try:
         for run in ("w1", "w2"):
-            s = load_settings(tmp_path / run, **overrides)
+            db_url = fresh_database_url()  # the Postgres path: two stores are two schemas (None on SQLite)
+            ov = {**overrides, **({"database_url": db_url} if db_url else {})}
+            s = load_settings(tmp_path / run, **ov)
+            run_overrides[str(s.data_dir)] = ov
             s.ensure_dirs()
             specs = [SourceSpec(id=f"{run}-a{i}", name=f"A{i}", kind="rss", url=site.feed(0, f"{run}-a{i}"),
                                 source_type="provincial_press") for i in range(3)]
@@ -180,7 +183,7 @@ def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_har
                 st.sync_sources(specs)
             dirs.append(str(s.data_dir))
         out = {}
-        runs = [threading.Thread(target=lambda d=d: out.setdefault(d, ingest_flow(d, overrides, True, "feeds")))
+        runs = [threading.Thread(target=lambda d=d: out.setdefault(d, ingest_flow(d, run_overrides[d], True, "feeds")))
                 for d in dirs]
         for t in runs:
             t.start()
@@ -190,7 +193,7 @@ def test_sources_of_one_host_never_exceed_its_limit_across_flow_runs(prefect_har
         site.stop()
     assert all(out[d]["fetched"] == 5 and out[d]["crawled"] == 0 and not out[d]["errors"] for d in dirs), out
     for d in dirs:
-        with open_store(load_settings(d)) as st:
+        with open_store(load_settings(d, database_url=run_overrides[d].get("database_url"))) as st:
             assert [r["id"] for r in st.due_sources()] == [f"{Path(d).name}-page"]  # left for the crawls
     assert site.most["127.0.0.1"] == 2  # six sources, two at a time: the limit, used but never passed
     assert site.most["127.0.0.2"] == 2  # the other host's two sources of a run at once

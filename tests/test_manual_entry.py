@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import cli_env, presswatch_cmd
+from tests.conftest import cli_env, presswatch_cmd, use_module_database
 from tests.local_server import LocalServer
 from tests.review_support import PASSWORD, csrf_of, login
 
@@ -66,11 +66,12 @@ def test_cli_add_pasted_text_then_again_is_a_no_op(tmp_path):
     again = _pw(d, *args, stdin=text)
     assert again.returncode == 0 and "Already stored (nothing changed): document #1" in again.stdout
 
-    import sqlite3
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
 
-    con = sqlite3.connect(d / "presswatch.db")
+    con = open_store(load_settings(d)).conn  # the CLI's store: the SQLite file, or Postgres under DATABASE_URL
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
-    assert con.execute("SELECT status, indexed_at IS NOT NULL FROM documents").fetchone() == ("processed", 1)
+    assert tuple(con.execute("SELECT status, indexed_at IS NOT NULL FROM documents").fetchone()) == ("processed", 1)
     rows = con.execute("SELECT actor, channel, action, object_id, note, after FROM audit_log"
                        " WHERE action='manual_entry' ORDER BY id").fetchall()
     assert [r[:5] for r in rows] == [("canbo.theodoi", "cli", "manual_entry", "1", "CTV xã Yên Phong gửi")] * 2
@@ -98,9 +99,11 @@ def test_cli_add_url_is_fetched_through_the_guard(tmp_path, pages):
     assert bad.returncode == 1 and "no text could be extracted" in bad.stderr and "paste the text" in bad.stderr
     usage = _pw(d, "add", "--title", "x")
     assert usage.returncode == 2 and "--url URL" in usage.stderr
-    import sqlite3
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
 
-    assert sqlite3.connect(d / "presswatch.db").execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+    with open_store(load_settings(d)) as st:
+        assert st.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
 
 
 def test_service_refuses_unusable_links_before_storing_anything(store, settings, pages):
@@ -126,7 +129,7 @@ def web(tmp_path_factory):
     from presswatch.storage import open_store
     from presswatch.web.app import create_app
 
-    s = load_settings(tmp_path_factory.mktemp("manual"), allow_private_hosts=["127.0.0.1"], classifier="keywords")
+    s = use_module_database(load_settings(tmp_path_factory.mktemp("manual"), allow_private_hosts=["127.0.0.1"], classifier="keywords"))
     s.ensure_dirs()
     with open_store(s) as st:
         for name, role in (("monitor", "monitor"), ("editor", "media_editor"), ("leader", "leader")):

@@ -9,6 +9,8 @@ from presswatch.demo_site import expected_path
 from presswatch.evaluation import load_floors
 from presswatch.service import demo_sources_file, process_now, sync_sources
 
+from tests.conftest import use_module_database
+
 EXPECTED = yaml.safe_load(expected_path().read_text(encoding="utf-8"))["articles"]
 
 
@@ -17,7 +19,7 @@ def processed(demo_site, tmp_path_factory):
     from presswatch.config import load_settings
     from presswatch.storage import open_store
 
-    s = load_settings(tmp_path_factory.mktemp("demo"), allow_private_hosts=["127.0.0.1"])
+    s = use_module_database(load_settings(tmp_path_factory.mktemp("demo"), allow_private_hosts=["127.0.0.1"]))
     st = open_store(s)
     sync_sources(st, s, demo_sources_file(), {"demo": demo_site.base_url})
     polls = {row["id"]: poll_source(row, st, s, _ref(row)) for row in st.sources()}

@@ -23,7 +23,7 @@ from presswatch.reports import generate, regenerate
 from presswatch.reports.periods import VN_TZ, day, last_complete, period_from_range, quarter_of, year_of
 from presswatch.reports.synthetic import add_synthetic
 from presswatch.service import demo_sources_file, process_now, sync_sources
-from tests.conftest import cli_env, presswatch_cmd
+from tests.conftest import cli_env, presswatch_cmd, use_module_database
 
 DEMO_DAY = date(2026, 11, 19)  # the demo's items are published 15-21/11/2026
 HAS_POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
@@ -35,7 +35,7 @@ def demo(demo_site, tmp_path_factory):
     from presswatch.config import load_settings
     from presswatch.storage import open_store
 
-    s = load_settings(tmp_path_factory.mktemp("demo-reports"), allow_private_hosts=["127.0.0.1"])
+    s = use_module_database(load_settings(tmp_path_factory.mktemp("demo-reports"), allow_private_hosts=["127.0.0.1"]))
     s.ensure_dirs()
     st = open_store(s)
     sync_sources(st, s, demo_sources_file(), {"demo": demo_site.base_url})
@@ -321,11 +321,13 @@ def test_cli_report_daily_and_period(demo, tmp_path):
     assert bad.returncode != 0 and "--to" in bad.stderr
 
 
-def test_report_flow_and_schedules(prefect_harness, demo):
+def test_report_flow_and_schedules(prefect_harness, demo, monkeypatch):
     from flows.reports import report_flow
     from flows.schedule import build_deployments
 
     s = demo["settings"]
+    if s.database_url:  # the Postgres path: the flow reads its store from the environment, as a worker does
+        monkeypatch.setenv("PRESSWATCH_DATABASE_URL", s.database_url)
     out = report_flow(str(s.data_dir), kind="daily", start="2026-11-19", end="2026-11-19", formats=["html"])
     assert out["items"] == _published_on(demo["store"], DEMO_DAY) and Path(out["files"]["html"]).exists()
     assert demo["store"].conn.execute("SELECT kind FROM reports WHERE id=?", (out["id"],)).fetchone()[0] == "daily"

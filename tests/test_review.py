@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from presswatch import audit
 from presswatch.workflow import WorkflowError, assign, correct_labels, decide
-from tests.conftest import cli_env, presswatch_cmd
+from tests.conftest import cli_env, presswatch_cmd, use_module_database
 from tests.review_support import PASSWORD, alert_id, build_demo, csrf_of, login
 
 
@@ -21,7 +21,7 @@ def demo(demo_site, tmp_path_factory):
     from presswatch.storage import open_store
     from presswatch.web.app import create_app
 
-    s = load_settings(tmp_path_factory.mktemp("review"), allow_private_hosts=["127.0.0.1"])
+    s = use_module_database(load_settings(tmp_path_factory.mktemp("review"), allow_private_hosts=["127.0.0.1"]))
     build_demo(s, demo_site)
     st = open_store(s)
     yield {"settings": s, "store": st, "app": create_app(s)}
@@ -69,19 +69,33 @@ def test_local_problem_path_is_routed_for_a_fix_never_rebutted(demo):
         decide(st, aid, "tester", status="no_action")
 
 
-def test_audit_log_is_append_only_and_hash_chained(demo, tmp_path):
+def test_audit_log_is_append_only_and_hash_chained(demo, tmp_path, fresh_database_url):
     st = demo["store"]
     assert audit.verify(st.conn)[0]
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    refused = sqlite3.IntegrityError
+    if st.dialect == "postgresql":
+        import psycopg
+
+        refused = psycopg.errors.RaiseException
+    with pytest.raises(refused, match="append-only"):
         st.conn.execute("UPDATE audit_log SET actor='someone else'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(refused, match="append-only"):
         st.conn.execute("DELETE FROM review_events")
     # a copy tampered with outside the app (trigger dropped) fails verification
-    copy = tmp_path / "copy.db"
-    st.conn.execute(f"VACUUM INTO '{copy}'")
-    c = sqlite3.connect(copy)
-    c.row_factory = sqlite3.Row
-    c.execute("DROP TRIGGER audit_log_no_update")
+    if st.dialect == "postgresql":
+        from presswatch.backup import copy_store
+        from presswatch.storage import Store
+
+        c = Store(fresh_database_url())
+        copy_store(st, c)
+        c = c.conn
+        c.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    else:
+        copy = tmp_path / "copy.db"
+        st.conn.execute(f"VACUUM INTO '{copy}'")
+        c = sqlite3.connect(copy)
+        c.row_factory = sqlite3.Row
+        c.execute("DROP TRIGGER audit_log_no_update")
     c.execute("UPDATE audit_log SET note='edited' WHERE id=(SELECT min(id) FROM audit_log)")
     ok, msg = audit.verify(c)
     assert not ok and "do not match" in msg

@@ -7,6 +7,8 @@ import pytest
 
 from tests.review_support import HOSTILE_TITLE, PASSWORD, Served, alert_id, build_demo
 
+from tests.conftest import use_module_database
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
@@ -18,7 +20,7 @@ def site(demo_site, tmp_path_factory):
     from presswatch.storage import open_store
     from presswatch.web.app import create_app
 
-    s = load_settings(tmp_path_factory.mktemp("browser"), allow_private_hosts=["127.0.0.1"])
+    s = use_module_database(load_settings(tmp_path_factory.mktemp("browser"), allow_private_hosts=["127.0.0.1"]))
     build_demo(s, demo_site)
     st = open_store(s)
     with Served(create_app(s)) as srv:

@@ -195,9 +195,13 @@ def test_reprocessing_is_idempotent(kw_store, kw_settings):
     arts = _events("fire_tu_son", "fire_que_vo")
     ids = _run(kw_store, kw_settings, [_line(a) for a in arts if a["lang"] == "vi"])
     before = _stories(kw_store, ids)
+    import json
+
     for i in ids:  # back to fetched (column and record), as a re-run would find them
-        kw_store.conn.execute("UPDATE documents SET status='fetched', record=json_set(record, '$.status', 'fetched')"
-                              " WHERE id=?", (i,))
+        rec = json.loads(kw_store.conn.execute("SELECT record FROM documents WHERE id=?", (i,)).fetchone()[0])
+        rec["status"] = "fetched"
+        kw_store.conn.execute("UPDATE documents SET status='fetched', record=? WHERE id=?",
+                              (json.dumps(rec, ensure_ascii=False), i))
     counts = process_batch(kw_store, kw_settings, ids)
     assert counts.processed == len(ids) and counts.failed == 0
     assert _stories(kw_store, ids) == before

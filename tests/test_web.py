@@ -8,6 +8,8 @@ import pytest
 from presswatch.auth import COOKIE
 from tests.review_support import Served, build_demo, login
 
+from tests.conftest import use_module_database
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SESSION: dict = {}
 
@@ -18,7 +20,7 @@ def web(demo_site, tmp_path_factory):
     from presswatch.config import load_settings
     from presswatch.web.app import create_app
 
-    s = load_settings(tmp_path_factory.mktemp("web"), allow_private_hosts=["127.0.0.1"])
+    s = use_module_database(load_settings(tmp_path_factory.mktemp("web"), allow_private_hosts=["127.0.0.1"]))
     build_demo(s, demo_site)
     with Served(create_app(s)) as srv:
         with httpx.Client(base_url=srv.base) as c:

@@ -72,7 +72,7 @@ def add_synthetic(store, n: int, start: datetime, end: datetime, seed: int = 7, 
                 " reasons, created_at) VALUES (?,?,?,?,?,?,?,?,?)", cls)
             tx.executemany(
                 "INSERT INTO stories (id, title, first_doc_id, first_seen, last_seen, doc_count, risk)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET doc_count=doc_count+excluded.doc_count",
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET doc_count=stories.doc_count+excluded.doc_count",
                 [(sid, v[1], v[0], v[2], v[2], v[3], v[4]) for sid, v in stories.items()])
             for story, doc_id, kind, risk, at in alerts:
                 cur = tx.execute("INSERT INTO alerts (story_id, doc_id, kind, status, risk, reasons, created_at,"
