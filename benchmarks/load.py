@@ -64,6 +64,15 @@ REVIEW_FILTERS = [{}, {"status": "all"}, {"status": "new"}, {"kind": "distortion
 WEIGHTS = {"search": 30, "api_search": 25, "review": 30, "alert": 10, "dashboard": 15}
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), None where it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -248,10 +257,15 @@ def main() -> int:
                                    for k, n in enumerate(names)))
             return time.monotonic() - t
 
-        load_start = os.getloadavg()
+        load_start, cpu_start = os.getloadavg(), cpu_seconds(server.pid)
         wall = asyncio.run(all_users())
-        load_end = os.getloadavg()
+        load_end, cpu_end = os.getloadavg(), cpu_seconds(server.pid)
         errors = report(results, wall)
+        n = sum(len(v) for v in results.values())
+        if cpu_start is not None and cpu_end is not None and n:
+            used = cpu_end - cpu_start
+            print(f"server CPU {used:.1f} s in {wall:.1f} s ({used / wall:.2f} cores), {1000 * used / n:.0f} CPU-ms "
+                  "per request")
         print(f"wall {wall:.1f} s; errors {errors}; load average (1/5/15 min) at the start "
               f"{'/'.join(f'{x:.2f}' for x in load_start)}, at the end {'/'.join(f'{x:.2f}' for x in load_end)} "
               f"({os.cpu_count()} CPUs)")
