@@ -16,10 +16,11 @@ up to N documents and bulk-indexes the replicas into tantivy:
 
 Speed (decisions): rows and index documents are written in batches of ``--batch`` (default 50,000) — one
 SQLite transaction and one tantivy commit per batch, not per round over the seeds (a commit every 2,000
-documents made merging dominate: 241 docs/s at 100k); the index goes through the product's
+documents made commits and merges dominate: 241 docs/s at 100k); the index goes through the product's
 ``TantivyIndex.upsert`` (same fields, same folding) but with a writer of ``--index-heap-mb`` (default 512)
-and ``--index-threads`` (default 1: the cheapest per CPU-second on a shared machine) instead of the product's small incremental one; and each batch is
-indexed in a background thread while the next batch is generated and inserted.
+and ``--index-threads`` (default 1: the cheapest per CPU-second on a shared machine; 2 threads cost ~20 %
+more CPU per document) instead of the product's small incremental one; and each batch is indexed in a
+background thread while the next batch is generated and inserted.
 
 Texts: half VNTC (``../shared/data/vntc``, real Vietnamese news) when present, half the scaled demo site's
 province-focused articles (``--corpus vntc|demo`` for one of them).
@@ -118,7 +119,7 @@ def build(data_dir: Path, docs: int, seed_docs: int, corpus: str = "auto", alert
     def index_batch(index_docs: list) -> tuple[float, int]:
         t = time.monotonic()
         # the product's upsert (fields, folding, commit, merges), with a bulk-sized writer for this batch
-        ix._writer = ix.index.writer(heap_size=index_heap_mb * 2**20, num_threads=index_threads)  # noqa: SLF001
+        ix._writer = ix.index.writer(heap_size=index_heap_mb * 2**20, num_threads=index_threads)
         ix.upsert(index_docs)
         return time.monotonic() - t, len(index_docs)
 
@@ -130,7 +131,8 @@ def build(data_dir: Path, docs: int, seed_docs: int, corpus: str = "auto", alert
     doc_rows, story_rows, alert_rows, event_rows, index_docs = [], [], [], [], []
 
     def flush() -> None:
-        nonlocal pending, t_sql, t_index, indexed, alerts, events, doc_rows, story_rows, alert_rows, event_rows, index_docs
+        nonlocal pending, t_sql, t_index, indexed, alerts, events
+        nonlocal doc_rows, story_rows, alert_rows, event_rows, index_docs
         t_sql += _insert(conn, doc_cols, alert_cols, doc_rows, story_rows, alert_rows, event_rows)
         alerts, events = alerts + len(alert_rows), events + len(event_rows)
         if pending is not None:
@@ -251,10 +253,10 @@ def main() -> int:
               log=lambda m: print(f"{time.strftime('%H:%M:%S')} {m}", flush=True))
     print(f"\narchive: {f['docs']:,} documents ({f['seed_docs']:,} through the pipeline in {f['seed_s']:.0f} s, "
           f"{f['replicas']:,} replicas with {f['replica_alerts']:,} alerts and {f['replica_events']:,} review events)")
-    print(f"replication {f['replicate_s']:.1f} s ({f['replicas'] / max(f['replicate_s'], 1e-9):,.0f} docs/s; insert and "
-          f"index overlap): bulk insert {f['insert_s']:.1f} s ({f['insert_docs_per_s']:,.0f} docs/s); bulk index "
-          f"{f['index_s']:.1f} s ({f['index_docs_per_s']:,.0f} docs/s); ANALYZE + checkpoint {f['analyze_s']:.1f} s; "
-          f"total {f['total_s']:.0f} s")
+    rate = f['replicas'] / max(f['replicate_s'], 1e-9)
+    print(f"replication {f['replicate_s']:.1f} s ({rate:,.0f} docs/s; insert and index overlap): bulk insert "
+          f"{f['insert_s']:.1f} s ({f['insert_docs_per_s']:,.0f} docs/s); bulk index {f['index_s']:.1f} s "
+          f"({f['index_docs_per_s']:,.0f} docs/s); ANALYZE + checkpoint {f['analyze_s']:.1f} s; total {f['total_s']:.0f} s")
     print(f"SQLite {f['db_mib']:,.0f} MiB, index {f['index_mib']:,.0f} MiB, peak RSS {f['peak_rss_mib']:,.0f} MiB")
     return 0
 
