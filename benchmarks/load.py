@@ -16,6 +16,9 @@ It stops at ``--duration`` seconds or ``--max-requests`` requests, whichever com
 per endpoint: requests, errors (non-2xx or transport errors), p50 / p95 / p99 / max latency, requests/s;
 then the two search endpoints together by kind of query (words with diacritics, the same typed without
 diacritics, phrases, OR/NOT, filters alone, words with filters, date ranges, and facets requested).
+``--parts`` instead times, in this process and without HTTP, the pieces behind the pages (best of 3, warm):
+every query on the index with and without facets, the dashboard's ``stats`` calls, and the hidden-stories
+query each search and dashboard request runs — to tell which piece grows with the archive.
 Build a large archive first with ``benchmarks/build_archive.py``:
 
     nice -n 19 .venv/bin/python benchmarks/build_archive.py --docs 100000 --data-dir /tmp/pw-archive
@@ -203,6 +206,47 @@ def report(results: dict, wall: float) -> int:
     return total_err
 
 
+def parts(data_dir: Path) -> None:
+    from presswatch import stats
+    from presswatch.auth import can_view, get_user
+    from presswatch.config import load_settings
+    from presswatch.index import open_index
+    from presswatch.storage import open_store
+
+    def best(fn, n: int = 3) -> tuple[float, object]:
+        out, times = None, []
+        for _ in range(n):
+            t = time.perf_counter()
+            out = fn()
+            times.append((time.perf_counter() - t) * 1000)
+        return min(times), out
+
+    settings = load_settings(data_dir)
+    ix = open_index(settings)
+    print(f"{'kind':<15} {'query':<36} {'matches':>9} {'plain ms':>9} {'facets ms':>10}")
+    for q in QUERIES:
+        a, r = best(lambda: ix.query(q, limit=20))
+        b, _ = best(lambda: ix.query(q, limit=25, facets=True))
+        print(f"{QUERY_KIND[q]:<15} {q:<36} {r.total:>9,} {a:>9.0f} {b:>10.0f}")
+    with open_store(settings) as st:
+        for name in ensure_users(data_dir, len(ROLES)):
+            u = get_user(st, name)
+
+            def hidden():  # the query of web/app.py's hidden_stories, run on every search and dashboard
+                rows = st.conn.execute("SELECT a.story_id, a.department, a.security, d.topics, d.provinces,"
+                                       " d.source_type FROM alerts a JOIN documents d ON d.id=a.doc_id"
+                                       " WHERE a.security=1").fetchall()
+                return {r["story_id"] for r in rows if not can_view(u, r)}
+            t_h, h = best(hidden)
+            t_v = {dim: best(lambda: stats.volume(st, dim, days=30, hidden=h))[0]
+                   for dim in ("topics", "sentiment", "source_type", "provinces")}
+            t_s, _ = best(lambda: stats.share_of_voice(st, days=30, hidden=h))
+            t_t, _ = best(lambda: stats.top_stories(st, days=7, hidden=h))
+            print(f"{u.role:<17} hidden stories {len(h):>6,} in {t_h:4.0f} ms; dashboard volume(30 days) "
+                  + ", ".join(f"{d} {v:.0f}" for d, v in t_v.items())
+                  + f" ms; share_of_voice {t_s:.0f} ms; top_stories(7 days) {t_t:.0f} ms")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, required=True, help="an archive (benchmarks/build_archive.py)")
@@ -213,7 +257,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--endpoints", default=",".join(WEIGHTS),
                     help=f"comma-separated subset of {', '.join(WEIGHTS)} (same relative weights)")
+    ap.add_argument("--parts", action="store_true", help="time the pieces behind the pages in-process, then exit")
     a = ap.parse_args()
+    if a.parts:
+        parts(a.data_dir)
+        return 0
     chosen = [e.strip() for e in a.endpoints.split(",") if e.strip()]
     unknown = sorted(set(chosen) - set(WEIGHTS))
     if unknown or not chosen:
