@@ -53,13 +53,48 @@ def ensure_limit(name: str, limit: int) -> None:
             client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=limit, active=True))
 
 
+_LOCAL: dict[tuple[str, int], "threading.BoundedSemaphore"] = {}
+_LOCAL_LOCK = None
+
+
+def server_configured() -> bool:
+    """True when flows talk to a Prefect server (PREFECT_API_URL, or a test harness), False with the
+    temporary server each process starts for itself."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
 @contextmanager
 def domain_slot(host: str, settings, wait_s: float):
     """Hold one slot of the host's limit for the duration of the block. Waits while the host is busy, at
-    most ``wait_s`` seconds (then ``TimeoutError``: the task fails and Prefect retries it)."""
+    most ``wait_s`` seconds (then ``TimeoutError``: the task fails and Prefect retries it).
+
+    With a Prefect server the slot is a global concurrency limit's, leased for 5 minutes and renewed while
+    held, so a worker that dies gives its slots back when the lease runs out (the server's repossessor).
+    Without one — a single ``presswatch run`` with the temporary server it starts for itself — the slot is
+    this process's: that server keeps the limit's count in its database but its leases only in memory, so
+    slots held by a killed run would stay taken for good and every later run would wait for them."""
+    if not server_configured():
+        import threading
+
+        global _LOCAL_LOCK
+        if _LOCAL_LOCK is None:
+            _LOCAL_LOCK = threading.Lock()
+        with _LOCAL_LOCK:
+            sem = _LOCAL.setdefault((host, settings.domain_concurrency),
+                                    threading.BoundedSemaphore(settings.domain_concurrency))
+        if not sem.acquire(timeout=wait_s):
+            raise TimeoutError(f"no free slot for {host} within {wait_s:.0f} s (domain_concurrency="
+                               f"{settings.domain_concurrency})")
+        try:
+            yield
+        finally:
+            sem.release()
+        return
     from prefect.concurrency.sync import concurrency
 
     name = limit_name(host)
     ensure_limit(name, settings.domain_concurrency)
-    with concurrency(name, occupy=1, timeout_seconds=wait_s, strict=True):
+    with concurrency(name, occupy=1, timeout_seconds=wait_s, strict=True, lease_duration=300):
         yield

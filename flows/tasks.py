@@ -14,7 +14,7 @@ from presswatch.index import IndexUnavailable, open_index
 from presswatch.sources import CRAWLED_KINDS, spec_from_row
 from presswatch.storage import open_store
 
-from .limits import domain_slot, ensure_limit, limit_name, request_host
+from .limits import domain_slot, ensure_limit, limit_name, request_host, server_configured
 
 
 def _ref(row):
@@ -108,8 +108,8 @@ def ingest_flow(data_dir: str, overrides: dict | None = None, all_sources: bool 
     with open_store(settings) as store:
         rows = store.sources(enabled_only=True) if all_sources else store.due_sources()
     rows = _by_host(rows, settings)
-    for host in {_host_or_none(r, settings) for r in rows} - {None}:  # once per host, before the tasks race
-        ensure_limit(limit_name(host), settings.domain_concurrency)
+    for host in ({_host_or_none(r, settings) for r in rows} - {None}) if server_configured() else ():
+        ensure_limit(limit_name(host), settings.domain_concurrency)  # once per host, before the tasks race
     feed_ids = [r["id"] for r in rows if r["kind"] not in CRAWLED_KINDS] if kinds != "crawls" else []
     crawl_ids = [r["id"] for r in rows if r["kind"] in CRAWLED_KINDS] if kinds != "feeds" else []
     polls = [(sid, poll_source_task.submit(data_dir, sid, overrides)) for sid in feed_ids]
