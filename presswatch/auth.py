@@ -281,6 +281,21 @@ def cookie_secure(scheme: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------- permissions
+def hidden_stories(store, user: User) -> set[str]:
+    """The stories behind security-tagged alerts ``user`` may not see — ``can_view`` for those alerts, asked
+    in SQL: a security alert is seen by cleared roles and by its own department only. (Reading every
+    security alert with its document and asking ``can_view`` row by row took ~70 ms per page at 1M
+    documents, on every search and dashboard request.)"""
+    if user.perm("cleared"):
+        return set()
+    if user.department:
+        rows = store.conn.execute("SELECT story_id FROM alerts WHERE security=1 AND"
+                                  " (department IS NULL OR department != ?)", (user.department,))
+    else:
+        rows = store.conn.execute("SELECT story_id FROM alerts WHERE security=1")
+    return {r[0] for r in rows}
+
+
 def can_view(user: User, alert) -> bool:
     """``alert`` is a row/dict with department, security, topics (JSON), provinces (JSON), source_type."""
     a = dict(alert)

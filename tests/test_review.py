@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from presswatch import audit
 from presswatch.workflow import WorkflowError, assign, correct_labels, decide
 from tests.conftest import cli_env, presswatch_cmd, use_module_database
-from tests.review_support import PASSWORD, alert_id, build_demo, csrf_of, login
+from tests.review_support import ACCOUNTS, PASSWORD, alert_id, build_demo, csrf_of, login
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +242,20 @@ def test_saved_search_raises_an_alert_for_new_matches(demo, demo_site, tmp_path)
         rows = st.conn.execute("SELECT kind, trigger, reasons FROM alerts").fetchall()
     assert [(r["kind"], r["trigger"]) for r in rows] == [("saved_search", "saved_search")]
     assert "Khớp tìm kiếm đã lưu “Nhãn lồng”" in rows[0]["reasons"]
+
+
+def test_hidden_stories_in_sql_are_can_view_row_by_row(demo):
+    """auth.hidden_stories (SQL) hides exactly the security alerts can_view refuses, for every role."""
+    from presswatch.auth import can_view, get_user, hidden_stories
+
+    st = demo["store"]
+    rows = st.conn.execute("SELECT a.story_id, a.department, a.security, d.topics, d.provinces, d.source_type"
+                           " FROM alerts a JOIN documents d ON d.id=a.doc_id WHERE a.security=1").fetchall()
+    assert rows, "the demo has no security alert to hide"
+    seen = set()
+    for name in ACCOUNTS:
+        user = get_user(st, name)
+        want = {r["story_id"] for r in rows if not can_view(user, r)}
+        assert hidden_stories(st, user) == want, name
+        seen.add(bool(want))
+    assert seen == {True, False}  # some roles see them, some do not

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import audit
 from ..auth import COOKIE, can_view, csrf_ok, session_user
+from ..auth import hidden_stories as auth_hidden_stories
 from ..gazetteer import load_gazetteer
 from ..index import IndexUnavailable, SearchError, open_index
 from .charts import FILTER_OF
@@ -128,9 +129,7 @@ def create_app(settings) -> FastAPI:
 
     def hidden_stories(st: Store, user) -> set[str]:
         """Stories behind security-tagged alerts this user may not see (need-to-know)."""
-        rows = st.conn.execute("SELECT a.story_id, a.department, a.security, d.topics, d.provinces, d.source_type"
-                               " FROM alerts a JOIN documents d ON d.id=a.doc_id WHERE a.security=1").fetchall()
-        return {r["story_id"] for r in rows if not can_view(user, r)}
+        return auth_hidden_stories(st, user)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request, lang: str = "vi"):
