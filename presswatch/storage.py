@@ -1061,9 +1061,21 @@ def _story_row(r: sqlite3.Row):
 
 
 def _record_json(doc: Document) -> str:
-    """The record without the raw bytes (they live compressed in raw_snapshots)."""
+    """The record without the raw bytes (they live compressed in raw_snapshots). A NUL character (never
+    meaningful in text, but crawled content may carry one) is stored as U+FFFD on both engines: Postgres
+    cannot read a JSON ``\\u0000`` as text."""
     data = doc.model_dump(mode="json", exclude={"fetch": {"raw_compressed"}})
-    return json.dumps(data, ensure_ascii=False)
+    return json.dumps(_no_nul(data), ensure_ascii=False)
+
+
+def _no_nul(v):
+    if isinstance(v, str):
+        return v.replace("\x00", "\ufffd") if "\x00" in v else v
+    if isinstance(v, dict):
+        return {k: _no_nul(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_no_nul(x) for x in v]
+    return v
 
 
 def open_store(settings) -> Store:
