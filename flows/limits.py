@@ -53,7 +53,7 @@ def ensure_limit(name: str, limit: int) -> None:
             client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=limit, active=True))
 
 
-_LOCAL: dict[tuple[str, int], "threading.BoundedSemaphore"] = {}
+_LOCAL: dict = {}  # (host, limit) -> threading.BoundedSemaphore: the slots of a run without a Prefect server
 _LOCAL_LOCK = None
 
 

@@ -167,16 +167,20 @@ def process_flow(data_dir: str, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     settings = load_settings(data_dir, **overrides)
     total = ProcessCounts()
-    while True:
+    try:
+        while True:
+            with open_store(settings) as store:
+                ids = store.claim_pending(settings.batch_size)
+            if not ids:
+                break
+            c = process_batch_task(data_dir, ids, overrides)
+            part = ProcessCounts(**c)
+            total.add(part)
+            if part.processed == 0:
+                break
+    finally:  # what is left (a failed batch, a full disk) goes to the next run at once
         with open_store(settings) as store:
-            ids = store.claim_pending(settings.batch_size)
-        if not ids:
-            break
-        c = process_batch_task(data_dir, ids, overrides)
-        part = ProcessCounts(**c)
-        total.add(part)
-        if part.processed == 0:
-            break
+            store.release_claims()
     out = dict(total.__dict__)
     try:
         out["indexed"] = index_task(data_dir, overrides)

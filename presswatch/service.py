@@ -219,11 +219,14 @@ def process_now(store: Store, settings: Settings) -> dict:
     from pipelines.runner import ProcessCounts, process_batch
 
     total = ProcessCounts()
-    while ids := store.claim_pending(settings.batch_size):
-        part = process_batch(store, settings, ids)
-        total.add(part)
-        if part.processed == 0:
-            break
+    try:
+        while ids := store.claim_pending(settings.batch_size):
+            part = process_batch(store, settings, ids)
+            total.add(part)
+            if part.processed == 0:
+                break
+    finally:
+        store.release_claims()  # what is left (a full disk, an error) goes to the next run at once
     return {**total.__dict__, "indexed": _index_when_free(store, settings, total.errors)}
 
 

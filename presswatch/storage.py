@@ -713,6 +713,20 @@ class Store:
                           (worker, iso(now + timedelta(seconds=lease_s)), *ids))
         return ids
 
+    def release_claims(self, worker: str | None = None) -> int:
+        """Give back ``worker``'s (default: this process's) claims on documents still waiting — when a
+        processing run stops early (a full disk, an error), so that the next run need not wait for the lease.
+        Best effort: if even this write fails, the lease still runs out."""
+        try:
+            with self.tx() as c:
+                return c.execute("UPDATE documents SET claimed_by=NULL, claimed_until=NULL WHERE status='fetched'"
+                                 " AND claimed_by=?", (worker or worker_id(),)).rowcount
+        except Exception as exc:  # noqa: BLE001 - the original error is the one to report
+            import logging
+
+            logging.getLogger(__name__).warning("could not give back the claims of %s: %s", worker, exc)
+            return 0
+
     def pending_ids(self, limit: int | None = None) -> list[int]:
         q = "SELECT id FROM documents WHERE status='fetched' ORDER BY id"
         if limit:
