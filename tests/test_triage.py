@@ -115,7 +115,6 @@ def test_spike_detection_against_the_provinces_own_baseline():
 def test_spike_alerts_are_raised_once_with_reasons(store, policy):
     from presswatch.record import Fetch
 
-    now = datetime.now(timezone.utc)
     for k in range(6):
         d = Document(url=f"https://example.org/{k}", source=SourceRef(id="s"),
                      fetch=Fetch(requested_url=f"https://example.org/{k}"),
@@ -126,6 +125,8 @@ def test_spike_alerts_are_raised_once_with_reasons(store, policy):
         d.enrichment = Enrichment(story_id=f"s{k}", topics=["labour"], content_hash=f"h{k}",
                                   provinces=[ProvinceHit(id="bac_ninh", score=0.9)])
         store.save_processed(d)
+    # after the items were stored (stored times have whole seconds: "now" taken before could precede them)
+    now = datetime.now(timezone.utc) + timedelta(seconds=1)
     first = raise_spike_alerts(store, policy, now)
     assert len(first) == 1
     a = store.conn.execute("SELECT * FROM alerts WHERE id=?", (first[0],)).fetchone()
