@@ -41,6 +41,16 @@ def _new_schema() -> str:
     return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
 
 
+def _drop_schema(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("%3D", 1)[1]
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    if name in _SCHEMAS:
+        _SCHEMAS.remove(name)
+
+
 def use_module_database(settings):
     """For a store that outlives one test (a module-scoped fixture): on the Postgres path, give it a schema of
     its own for the module and make ``cli_env`` hand the same one to the CLI subprocesses of its data
@@ -67,21 +77,13 @@ def _postgres_schema(request):
     if not POSTGRES_URL or request.node.get_closest_marker("sqlite_only"):
         yield None
         return
-    import uuid
-
-    import psycopg
-
-    name = "t_" + uuid.uuid4().hex[:16]
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
-        c.execute(f"CREATE SCHEMA {name}")
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    os.environ["PRESSWATCH_DATABASE_URL"] = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+    url = _new_schema()
+    os.environ["PRESSWATCH_DATABASE_URL"] = url
     try:
-        yield os.environ["PRESSWATCH_DATABASE_URL"]
+        yield url
     finally:
         os.environ.pop("PRESSWATCH_DATABASE_URL", None)
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
-            c.execute(f"DROP SCHEMA {name} CASCADE")
+        _drop_schema(url)
 
 
 @pytest.fixture()
@@ -93,24 +95,12 @@ def fresh_database_url():
     def make():
         if not POSTGRES_URL:
             return None
-        import uuid
-
-        import psycopg
-
-        name = "t_" + uuid.uuid4().hex[:16]
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
-            c.execute(f"CREATE SCHEMA {name}")
-        made.append(name)
-        sep = "&" if "?" in POSTGRES_URL else "?"
-        return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
+        made.append(_new_schema())
+        return made[-1]
 
     yield make
-    if made:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
-            for name in made:
-                c.execute(f"DROP SCHEMA {name} CASCADE")
+    for url in made:
+        _drop_schema(url)
 
 
 def pytest_configure(config):

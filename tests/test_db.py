@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 
 import pytest
 
@@ -64,17 +63,9 @@ def test_database_url_must_be_a_postgres_url(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------------------------------- Postgres
 @pytest.fixture()
-def pg_url():
+def pg_url(fresh_database_url):
     """A fresh, empty Postgres schema of its own (beside the one conftest gives every test)."""
-    import psycopg
-
-    name = "x_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
-        c.execute(f"CREATE SCHEMA {name}")
-    sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{name}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as c:
-        c.execute(f"DROP SCHEMA {name} CASCADE")
+    return fresh_database_url()
 
 
 def _schema(store) -> dict[str, set[str]]:
