@@ -185,17 +185,28 @@ def schedule(ctx, work_pool):
 @main.command()
 @click.option("--host", default=None, help="Interface (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (one per core helps under many users; sessions and limits live in the store).")
 @click.pass_context
-def serve(ctx, host, port):
+def serve(ctx, host, port, workers):
     """Serve the web UI (alerts and documents)."""
+    import os
+
     import uvicorn
 
     from .web.app import create_app
 
     s = _settings(ctx)
-    app = create_app(s)
-    click.echo(f"Presswatch UI on http://{host or s.web_host}:{port or s.web_port}")
-    uvicorn.run(app, host=host or s.web_host, port=port or s.web_port, log_level="warning")
+    where = f"http://{host or s.web_host}:{port or s.web_port}"
+    if workers == 1:
+        app = create_app(s)
+        click.echo(f"Presswatch UI on {where}")
+        uvicorn.run(app, host=host or s.web_host, port=port or s.web_port, log_level="warning")
+        return
+    os.environ["PRESSWATCH_DATA_DIR"] = str(s.data_dir)  # each worker process builds the app from it
+    click.echo(f"Presswatch UI on {where} ({workers} processes)")
+    uvicorn.run("presswatch.web.app:app_from_environment", factory=True, workers=workers,
+                host=host or s.web_host, port=port or s.web_port, log_level="warning")
 
 
 @main.command()

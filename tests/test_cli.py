@@ -188,3 +188,41 @@ def test_demo_ends_on_a_usable_login(tmp_path):
         assert authenticate(st, "demo-admin", m.group(1), "127.0.0.1").role == "admin"
     again = pw(tmp_path / "d", "demo").stdout
     assert "fetched: 0 new items" in again and "demo-admin" not in again  # no second account, 0 new documents
+
+
+def test_serve_with_two_worker_processes_shares_logins_through_the_store(tmp_path):
+    """`presswatch serve --workers 2`: two server processes; a login made through one is valid in both
+    (sessions live in the store), and both answer."""
+    import httpx
+
+    from presswatch.auth import COOKIE, add_user
+    from presswatch.config import load_settings
+    from presswatch.storage import open_store
+    from tests.review_support import PASSWORD, free_port, login
+
+    data = tmp_path / "d"
+    with open_store(load_settings(data)) as st:
+        add_user(st, "admin", PASSWORD, "admin", actor="test")
+    port = free_port()
+    p = subprocess.Popen(presswatch_cmd() + ["serve", "--port", str(port), "--workers", "2"],
+                         env=cli_env(data, PRESSWATCH_PASSWORD_HASH_COST="test"), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        children = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2, children  # the two workers under uvicorn's supervisor
+        with httpx.Client(base_url=base) as c:
+            assert login(c, "admin").status_code == 303
+            cookie = c.cookies[COOKIE]
+        pages = [httpx.get(base + "/review", cookies={COOKIE: cookie}, timeout=10) for _ in range(8)]
+        assert all(r.status_code == 200 for r in pages)  # whichever process answered knew the session
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(30)

@@ -217,3 +217,11 @@ def create_app(settings) -> FastAPI:
         return {"ok": True}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several server processes (``presswatch serve --workers N``): settings from the
+    environment and the data directory, as every command reads them."""
+    from ..config import load_settings
+
+    return create_app(load_settings())
