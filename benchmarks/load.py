@@ -68,12 +68,18 @@ WEIGHTS = {"search": 30, "api_search": 25, "review": 30, "alert": 10, "dashboard
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc), None where it cannot be read."""
+    """User + system CPU time of a process and its live child processes (server workers; Linux /proc),
+    None where it cannot be read."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    return total + sum(cpu_seconds(int(k)) or 0.0 for k in kids)
 
 
 def _free_port() -> int:
@@ -255,6 +261,7 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=5000, help="requests in all (the bound in requests)")
     ap.add_argument("--timeout", type=float, default=60, help="per-request timeout, s (a timeout is an error)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--server-workers", type=int, default=1, help="presswatch serve --workers N (server processes)")
     ap.add_argument("--endpoints", default=",".join(WEIGHTS),
                     help=f"comma-separated subset of {', '.join(WEIGHTS)} (same relative weights)")
     ap.add_argument("--parts", action="store_true", help="time the pieces behind the pages in-process, then exit")
@@ -279,7 +286,8 @@ def main() -> int:
     port = _free_port()
     env = {**os.environ, "PRESSWATCH_DATA_DIR": str(a.data_dir)}
     exe = Path(sys.executable).parent / "presswatch"
-    server = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(a.server_workers)], env=env,
+                              stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -293,7 +301,7 @@ def main() -> int:
                 time.sleep(0.2)
         print(f"archive {a.data_dir}: {docs:,} documents, {alerts:,} alerts; {a.users} users, "
               f"{a.duration:.0f} s or {a.max_requests} requests; endpoints {', '.join(weights)}; "
-              f"server pid {server.pid} on {base}")
+              f"server pid {server.pid} ({a.server_workers} process(es)) on {base}")
         results: dict = defaultdict(list)
         budget = [a.max_requests]
 
