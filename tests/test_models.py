@@ -177,22 +177,6 @@ def test_default_runtime_is_int8_onnxruntime_with_its_checksum_recorded(clf, mod
     assert rec["weights_sha256"] == verify_build(model_dir, full=False)["weights_sha256"]
 
 
-def test_the_int8_export_keeps_every_ffn_output_matmul_fp32(clf):
-    """Export format 4: the twelve feed-forward output MatMuls stay fp32 (chosen by fidelity to fp32,
-    models/MODEL_CARD.md), the other 60 weight MatMuls are int8."""
-    import onnx
-
-    from models.encoder import ONNX_FORMAT, ONNX_RECORD
-
-    rec = json.loads((clf.encoder.onnx_file.parent / ONNX_RECORD).read_text(encoding="utf-8"))
-    assert rec["format"] == ONNX_FORMAT == 4
-    g = onnx.load(str(clf.encoder.onnx_file)).graph
-    weights = {i.name for i in g.initializer}
-    fp32 = sorted(n.name for n in g.node if n.op_type == "MatMul" and n.input[1] in weights)
-    assert fp32 == sorted(f"/m/encoder/layer.{i}/output/dense/MatMul" for i in range(12))
-    assert sum(n.op_type == "MatMulInteger" for n in g.node) == 60
-
-
 def test_a_tampered_onnx_export_is_refused(tmp_path):
     from models.encoder import ONNX_DIR, ONNX_FILE, ONNX_FORMAT, ONNX_RECORD, ensure_onnx_int8
 
