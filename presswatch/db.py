@@ -28,6 +28,7 @@ Decisions (docs/architecture.md, "System of record"):
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
@@ -140,25 +141,26 @@ def postgres_ddl(sql: str) -> str:
 def split_statements(sql: str) -> list[str]:
     """Statements of a Postgres migration script: split on ``;`` outside literals and ``$$`` bodies."""
     parts, buf, in_body = [], [], False
+
+    def flush():
+        stmt = "".join(buf).strip()
+        if any(line.strip() and not line.strip().startswith("--") for line in stmt.splitlines()):
+            parts.append(stmt)  # not only comments
+        buf.clear()
+
     for code, piece in _outside_literals(sql):
         if not code:
             buf.append(piece)
             continue
-        chunks = re.split(r"(\$\$|;)", piece)
-        for ch in chunks:
+        for ch in re.split(r"(\$\$|;)", piece):
             if ch == "$$":
                 in_body = not in_body
                 buf.append(ch)
             elif ch == ";" and not in_body:
-                stmt = "".join(buf).strip()
-                if stmt and not all(line.strip().startswith("--") or not line.strip() for line in stmt.splitlines()):
-                    parts.append(stmt)
-                buf = []
+                flush()
             else:
                 buf.append(ch)
-    stmt = "".join(buf).strip()
-    if stmt and not all(line.strip().startswith("--") or not line.strip() for line in stmt.splitlines()):
-        parts.append(stmt)
+    flush()
     return parts
 
 
@@ -386,9 +388,6 @@ def stream(conn, sql: str, params: Sequence[Any] = (), size: int = 1000):
             cur.close()
     else:
         yield from conn.execute(sql, params)
-
-
-from contextlib import contextmanager  # noqa: E402
 
 
 @contextmanager
