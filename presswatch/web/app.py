@@ -18,7 +18,7 @@ from ..auth import hidden_stories as auth_hidden_stories
 from ..gazetteer import load_gazetteer
 from ..index import IndexUnavailable, SearchError, open_index
 from .charts import FILTER_OF
-from ..storage import Store
+from ..storage import Store, open_store
 from ..urls import safe_href
 from ..auth import LOGIN_CSRF_COOKIE, ROLES
 from ..workflow import queue
@@ -65,8 +65,7 @@ def create_app(settings) -> FastAPI:
     env.globals["may_submit"] = may_submit  # the nav shows "Nhập tin thủ công" to the roles that may use it
 
     def store() -> Store:
-        settings.ensure_dirs()
-        return Store(settings.database_url or settings.db_path)
+        return open_store(settings)
 
     @app.middleware("http")
     async def session_and_csrf(request: Request, call_next):
