@@ -91,12 +91,7 @@ def backup(settings, dest: str | Path) -> Path:
         return _backup_from(settings, dest)
     if not settings.db_path.exists():
         raise BackupError(f"no store at {settings.db_path}: nothing to back up (run `presswatch init` first)")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    out = Path(dest) / f"presswatch-backup-{stamp}"
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    tmp, out = _new_backup_dir(dest)
     src = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(tmp / "presswatch.db")
     with dst:
@@ -108,15 +103,21 @@ def backup(settings, dest: str | Path) -> Path:
 
 def _backup_from(settings, dest) -> Path:
     """A backup of a Postgres store: its rows copied into a SQLite file in one consistent snapshot."""
+    tmp, out = _new_backup_dir(dest)
+    with Store(settings.database_url) as src, Store(tmp / "presswatch.db") as dst:
+        copy_store(src, dst)
+    return _finish_backup(settings, tmp, out, source=db.redact(settings.database_url))
+
+
+def _new_backup_dir(dest) -> tuple[Path, Path]:
+    """(the folder being written, its final name): a backup appears under its name only when complete."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = Path(dest) / f"presswatch-backup-{stamp}"
     tmp = out.with_name(out.name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    with Store(settings.database_url) as src, Store(tmp / "presswatch.db") as dst:
-        copy_store(src, dst)
-    return _finish_backup(settings, tmp, out, source=db.redact(settings.database_url))
+    return tmp, out
 
 
 def _finish_backup(settings, tmp: Path, out: Path, source: str) -> Path:
