@@ -31,25 +31,33 @@ def limit_name(host: str) -> str:
     return PREFIX + host
 
 
+def read_or_create(read, create):
+    """The Prefect object ``read()`` finds, else None after ``create()`` made it. Safe when several workers
+    do it at once: a concurrent create (409) means it exists now, and it is read."""
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    try:
+        return read()
+    except ObjectNotFound:
+        try:
+            create()
+            return None
+        except ObjectAlreadyExists:
+            return read()
+
+
 def ensure_limit(name: str, limit: int) -> None:
-    """Create the global concurrency limit ``name`` with ``limit`` slots, or set it to ``limit``. Safe when
-    several workers do it at once (a 409 from a concurrent create is fine)."""
+    """Create the global concurrency limit ``name`` with ``limit`` slots, or set it to ``limit``."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     if limit < 1:
         raise ValueError(f"domain_concurrency must be at least 1, got {limit}")
     with get_client(sync_client=True) as client:
-        try:
-            existing = client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
-            try:
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=limit))
-                return
-            except ObjectAlreadyExists:
-                existing = client.read_global_concurrency_limit_by_name(name)
-        if existing.limit != limit or not existing.active:
+        existing = read_or_create(
+            lambda: client.read_global_concurrency_limit_by_name(name),
+            lambda: client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=limit)))
+        if existing is not None and (existing.limit != limit or not existing.active):
             client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=limit, active=True))
 
 

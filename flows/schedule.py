@@ -90,18 +90,13 @@ def ensure_work_pool(name: str) -> None:
     need an image or remote storage, which these deployments do not have)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+    from .limits import read_or_create
 
     with get_client(sync_client=True) as client:
-        try:
-            pool = client.read_work_pool(name)
-        except ObjectNotFound:
-            try:
-                client.create_work_pool(WorkPoolCreate(name=name, type=WORK_POOL_TYPE))
-                return
-            except ObjectAlreadyExists:
-                pool = client.read_work_pool(name)
-        if pool.type != WORK_POOL_TYPE:
+        pool = read_or_create(lambda: client.read_work_pool(name),
+                              lambda: client.create_work_pool(WorkPoolCreate(name=name, type=WORK_POOL_TYPE)))
+        if pool is not None and pool.type != WORK_POOL_TYPE:
             raise WorkPoolError(f"work pool {name!r} is of type {pool.type!r}; Presswatch deploys to a "
                                 f"{WORK_POOL_TYPE!r} pool: choose another name or "
                                 f"`prefect work-pool create {name} --type {WORK_POOL_TYPE}` after deleting it")
