@@ -20,17 +20,24 @@ def _doc(store, n, source="up"):
                                        extraction=Extraction(title=f"Tin {n}", text="x")))
 
 
-def _scenario(store, settings):
-    now = datetime.now(timezone.utc)
+def sources_scenario(store, now, error: str, failures: int = 1) -> None:
+    """Sources "up" (polled, 2 new), "down" (``failures`` failed polls with ``error``), "quiet" and "new"
+    (never polled). "quiet" answers every poll but has published nothing for 5 days, where it used to
+    publish 2 a day."""
     store.sync_sources([SourceSpec(id=i, name=i, kind="rss", url=f"https://e.org/{i}", source_type="other")
                         for i in ("up", "down", "quiet", "new")])
     store.record_poll("up", "https://e.org/up", "ok", items=2, new_items=2)
-    store.record_poll("down", "https://e.org/down", "error", error="HTTP 503 Service Unavailable")
-    # "quiet" answers every poll but has published nothing for 5 days, where it used to publish 2 a day
+    for _ in range(failures):
+        store.record_poll("down", "https://e.org/down", "error", error=error)
     store.record_poll("quiet", "https://e.org/quiet", "ok", items=20, new_items=20)
     store.conn.execute("UPDATE fetch_log SET at=? WHERE source_id='quiet'", (iso(now - timedelta(days=10)),))
     store.conn.execute("UPDATE sources SET last_new_at=? WHERE id='quiet'", (iso(now - timedelta(days=5)),))
     store.record_poll("quiet", "https://e.org/quiet", "ok", items=20, new_items=0)
+
+
+def _scenario(store, settings):
+    now = datetime.now(timezone.utc)
+    sources_scenario(store, now, "HTTP 503 Service Unavailable")
     pending = _doc(store, 1)
     failed = _doc(store, 2)
     store.conn.execute("UPDATE documents SET status='failed', status_note='ValueError: boom' WHERE id=?", (failed,))

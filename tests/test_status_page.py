@@ -15,9 +15,9 @@ from presswatch.auth import add_user
 from presswatch.health import status
 from presswatch.notify import dispatch
 from presswatch.record import Document, Enrichment, Extraction, Fetch, SourceRef
-from presswatch.sources import SourceSpec
 from presswatch.storage import iso
 from tests.review_support import PASSWORD, login
+from tests.test_health import sources_scenario
 
 HOSTILE_ERROR = '<script>alert("pwned")</script><img src=x onerror=alert(1)> HTTP 503'
 HOSTILE_NOTE = "ValueError: <b onmouseover=alert(2)>boom</b>"
@@ -42,15 +42,7 @@ def filled(settings, store):
     """A failing source (hostile error text), a quiet one, a never-polled one; one pending, one failed, one
     indexed and one not-yet-indexed document; a report; a failed webhook notification; an account per role."""
     now = datetime.now(timezone.utc)
-    store.sync_sources([SourceSpec(id=i, name=i, kind="rss", url=f"https://e.org/{i}", source_type="other")
-                        for i in ("up", "down", "quiet", "new")])
-    store.record_poll("up", "https://e.org/up", "ok", items=2, new_items=2)
-    store.record_poll("down", "https://e.org/down", "error", error=HOSTILE_ERROR)
-    store.record_poll("down", "https://e.org/down", "error", error=HOSTILE_ERROR)
-    store.record_poll("quiet", "https://e.org/quiet", "ok", items=20, new_items=20)
-    store.conn.execute("UPDATE fetch_log SET at=? WHERE source_id='quiet'", (iso(now - timedelta(days=10)),))
-    store.conn.execute("UPDATE sources SET last_new_at=? WHERE id='quiet'", (iso(now - timedelta(days=5)),))
-    store.record_poll("quiet", "https://e.org/quiet", "ok", items=20, new_items=0)
+    sources_scenario(store, now, HOSTILE_ERROR, failures=2)
     pending = _doc(store, 1)
     failed = _doc(store, 2)
     store.conn.execute("UPDATE documents SET status='failed', status_note=? WHERE id=?", (HOSTILE_NOTE, failed))
