@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/real_eval.py --classifier keywords           # rules only (seconds)
     .venv/bin/python benchmarks/real_eval.py --chars 1200                    # only what the annotator read
     .venv/bin/python benchmarks/real_eval.py --sample                        # print the sampled ids (seeded)
+    .venv/bin/python benchmarks/real_eval.py --folded                        # the same articles typed without diacritics
 
 The gold file ``models/data/vntc_gold.jsonl`` holds only VNTC ids and labels (the data's README forbids
 copying the texts into the repository); texts are read from ``../shared/data/vntc/test.jsonl.gz`` and
@@ -15,7 +16,9 @@ as ``presswatch evaluate`` prints for the generated dev set), so the two are com
 Title = the first line of the VNTC text (cut at 200 characters, as ``benchmarks/classifier.py`` does;
 VNTC's first line is the headline run together with the lead), text = the remaining lines. By default
 the whole article is classified, as the product would see it; ``--chars N`` cuts it to the first N
-characters of the original text (the annotator read ~1,200)."""
+characters of the original text (the annotator read ~1,200). ``--folded`` classifies the same articles
+folded (lower case, no diacritics, đ→d: ``presswatch.text.fold``, as the folded training copies): real
+text and real labels, only the typing is simulated; no real text typed without diacritics is labelled."""
 from __future__ import annotations
 
 import argparse
@@ -96,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=GOLD)
     ap.add_argument("--chars", type=int, default=None, help="classify only the first N characters")
     ap.add_argument("--sample", action="store_true", help="print the seeded sample (id, section) and exit")
+    ap.add_argument("--folded", action="store_true", help="classify the articles without diacritics, lower case")
     args = ap.parse_args(argv)
     if not VNTC_TEST.exists():
         print(f"real_eval: {VNTC_TEST} not found. This evaluation needs the VNTC test split beside the "
@@ -117,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
               "is this the right VNTC file?", file=sys.stderr)
         return 2
     items = [(*title_and_text(texts[g["id"]]["text"], args.chars), "vi") for g in gold]
+    if args.folded:
+        from presswatch.text import fold
+
+        items = [(fold(t), fold(x), lang) for t, x, lang in items]
     names = ("transformer", "keywords") if args.classifier == "both" else (args.classifier,)
     summaries = {}
     for name in names:
@@ -126,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         extra = {"stance_macro_f1_supported": sum(res["stance"][lab]["f1"] for lab in supported) / len(supported),
                  "predicted_distorting": sum(p["stance"] == "distorting" for p in pred)}
         summaries[name] = (version, {**res["summary"], **extra})
-        report = format_report(f"{name} ({version}), real VNTC text [{dt:.1f}s, {len(gold) / dt:.1f} docs/s]", res)
+        what = "real VNTC text" + (" folded (no diacritics)" if args.folded else "")
+        report = format_report(f"{name} ({version}), {what} [{dt:.1f}s, {len(gold) / dt:.1f} docs/s]", res)
         print(report.replace(" dev items", " hand-labelled items", 1))
         print()
     print("== side by side (macro-F1 over labels; topics over labels with gold support)")

@@ -96,6 +96,11 @@ def classify_cmd(ctx, infile, name):
               show_default=True, help="Rows whose label counts set the balanced class weights.")
 @click.option("--fold-weight", default=1.0, show_default=True,
               help="Loss weight multiplier of the folded copies (a recipe option to score with --cv).")
+@click.option("--real-fold-heads", default="topic,sentiment,stance", show_default=True,
+              help="With --real-fold-copies: the heads those copies teach (comma-separated subset).")
+@click.option("--fold-topics/--no-fold-topics", default=False, show_default=True,
+              help="Folded copies teach the topic head too (main heads; the folded head set's own setting is "
+                   "models.train.FOLDED_RECIPE). Score a recipe with --cv first.")
 @click.option("--folded-heads/--no-folded-heads", default=True, show_default=True,
               help="Also train the folded head set (models.train.FOLDED_RECIPE) into <out stem>-folded.npz.")
 @click.option("--cv", "cv", default=0, show_default=True,
@@ -105,16 +110,18 @@ def classify_cmd(ctx, infile, name):
               help="With --cv: distorting offsets to score (comma-separated).")
 @click.pass_context
 def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copies, precision, l2, real_labels,
-              no_real, real_weight, real_heads, real_fold_copies, distorting_offset, balance, fold_weight, folded_heads,
-              cv, cv_offsets):
+              no_real, real_weight, real_heads, real_fold_copies, distorting_offset, balance, fold_weight, real_fold_heads,
+              fold_topics, folded_heads, cv, cv_offsets):
     """Rebuild the classifier heads from the labelled set (train split), real labels, weak labels and reviews."""
     from models.encoder import Encoder, ensure_e5_small
     from models.heads import BUNDLED
     from models.train import FOLDED_RECIPE, HEADS, REAL_LABELS, cross_validate, train
 
     heads_used = tuple(h.strip() for h in real_heads.split(",") if h.strip())
-    if not set(heads_used) <= set(HEADS):
-        raise click.BadParameter(f"choose among {', '.join(HEADS)}", param_hint="--real-heads")
+    fold_heads_used = tuple(h.strip() for h in real_fold_heads.split(",") if h.strip())
+    for used, hint in ((heads_used, "--real-heads"), (fold_heads_used, "--real-fold-heads")):
+        if not set(used) <= set(HEADS):
+            raise click.BadParameter(f"choose among {', '.join(HEADS)}", param_hint=hint)
     real = None if no_real else Path(real_labels or REAL_LABELS)
     if real is not None and not real.exists():
         raise click.ClickException(f"{real} not found: give --real-labels PATH or --no-real")
@@ -133,7 +140,8 @@ def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copie
             res = cross_validate(enc, _cache_dir(s), folds=cv, max_tokens=s.classifier_max_tokens, l2=l2,
                                  fold_copies=fold_copies, real_labels=real, real_weight=real_weight,
                                  real_heads=heads_used, real_fold_copies=real_fold_copies, offsets=offsets,
-                                 balance_generated=balance == "generated", fold_weight=fold_weight, log=log)
+                                 balance_generated=balance == "generated", fold_weight=fold_weight,
+                                 fold_topics=fold_topics, real_fold_heads=fold_heads_used, log=log)
         except ValueError as exc:
             raise click.ClickException(str(exc))
         _echo_json(res)
@@ -144,7 +152,8 @@ def train_cmd(ctx, out, vntc_per_section, review_labels, weak_weight, fold_copie
                   fold_copies=fold_copies, real_labels=real, real_weight=real_weight, real_heads=heads_used,
                   real_fold_copies=real_fold_copies, distorting_offset=distorting_offset,
                   balance_generated=balance == "generated", fold_weight=fold_weight,
-                  folded_recipe=FOLDED_RECIPE if folded_heads else None, log=log)
+                  folded_recipe=FOLDED_RECIPE if folded_heads else None, fold_topics=fold_topics,
+                  real_fold_heads=fold_heads_used, log=log)
     res = {"heads": str(out), "version": heads.version, "data": heads.card["data"], "dev": heads.card["dev"]}
     if heads.folded is not None:
         from models.heads import folded_heads_path

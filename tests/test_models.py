@@ -653,6 +653,29 @@ def test_real_labels_teach_only_the_heads_chosen():
     assert M.sum() == 0 and ys[0] >= 0 and yt[0] >= 0
 
 
+def test_fold_topics_and_real_fold_heads_choose_what_folded_copies_teach():
+    from models.classifier import KeywordClassifier
+    from models.train import _targets, fold_augment
+    from presswatch.record import TOPICS
+
+    real = {"id": "vntc-real:x", "lang": "vi", "title": "Giá vàng tăng", "text": "Giá vàng hôm nay tăng.",
+            "topics": ["investment_economy"], "sentiment": "positive", "stance": "neutral", "tags": ["real"]}
+    gen = dict(real, id="gen-1", tags=[])
+    rows = [real, gen] + fold_augment([real, gen])  # originals, then their folded copies
+    assert [("augmented" in r["tags"], "real" in r["tags"]) for r in rows] == [(False, True), (False, False),
+                                                                                (True, True), (True, False)]
+    rc = [KeywordClassifier().classify(r["title"], r["text"]) for r in rows]
+    t = TOPICS.index("investment_economy")
+    Y, M, ys, yt = _targets(rows, rc)  # default: copies teach sentiment and stance only
+    assert M[:2].all() and M[2:].sum() == 0 and (ys >= 0).all() and (yt >= 0).all()
+    Y, M, ys, yt = _targets(rows, rc, fold_topics=True, real_fold_heads=("topic",))
+    assert M.all() and (Y[:, t] == 1).all()
+    assert list(ys) == [ys[0], ys[1], -1, ys[3]] and ys[0] >= 0 and ys[3] >= 0  # the real copy: topics only
+    assert list(yt) == [yt[0], yt[1], -1, yt[3]] and yt[3] >= 0
+    Y, M, ys, yt = _targets(rows, rc, real_heads=("sentiment",), fold_topics=True)  # real_heads still bound
+    assert M[0].sum() == 0 and M[2].sum() == 0 and M[3].all() and ys[2] >= 0 and yt[2] == -1
+
+
 def test_distorting_offset_raises_the_bar_for_distorting_only():
     import numpy as np
 
