@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import logging
 import os
@@ -305,14 +306,13 @@ def build_onnx_int8(model_dir: Path) -> dict:
     import onnxruntime
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModel
 
     t0 = time.perf_counter()
     model_dir = Path(model_dir)
     out_dir = model_dir / ONNX_DIR
     tmp = model_dir / f"{ONNX_DIR}.tmp-{os.getpid()}"
     tmp.mkdir(parents=True, exist_ok=True)
-    model = AutoModel.from_pretrained(model_dir, add_pooling_layer=False).eval()
+    model = load_hf_model(model_dir)
 
     edges = _split_edge_rows(model)
 
@@ -363,6 +363,17 @@ def build_onnx_int8(model_dir: Path) -> dict:
         tmp.rename(out_dir)
     log.info("exported %s to int8 ONNX in %.1fs", model_dir.name, record["build_seconds"])
     return json.loads((out_dir / ONNX_RECORD).read_text(encoding="utf-8"))
+
+
+def load_hf_model(model_dir: Path):
+    """The checkpoint's encoder in eval mode, without its pooler where the architecture has one (BERT,
+    XLM-R: the pooled output is not used, mean pooling is); other architectures (DistilBERT, ...) have none
+    and refuse the argument."""
+    from transformers import AutoConfig, AutoModel
+
+    cls = AutoModel._model_mapping[type(AutoConfig.from_pretrained(model_dir))]
+    pooled = "add_pooling_layer" in inspect.signature(cls.__init__).parameters
+    return AutoModel.from_pretrained(model_dir, **({"add_pooling_layer": False} if pooled else {})).eval()
 
 
 def _split_edge_rows(model) -> int:
@@ -579,12 +590,16 @@ class Encoder:
             self.threads = threads or min(os.cpu_count() or 1, 8)
             self.session = _ort_session(self.onnx_file, 1)
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="encoder") if self.threads > 1 else None
-            self.dim = int(json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+            cfg = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
+            width = next((cfg[k] for k in ("hidden_size", "dim", "d_model") if k in cfg), None)  # BERT, DistilBERT, ...
+            if width is None:
+                raise EncoderUnavailable(f"{self.model_dir / 'config.json'}: no hidden_size / dim / d_model; "
+                                         f"set classifier_precision = \"fp32\" for this checkpoint")
+            self.dim = int(width)
         else:
             import torch
-            from transformers import AutoModel
 
-            self.model = AutoModel.from_pretrained(self.model_dir, add_pooling_layer=False).eval()
+            self.model = load_hf_model(self.model_dir)
             torch.set_num_threads(threads or 1)  # 0/None: one thread (two spinning OpenMP threads were slower)
             self.threads = torch.get_num_threads()
             if self.precision == "bf16":

@@ -232,6 +232,43 @@ def test_int8_export_runs_the_edge_token_rows_of_the_feed_forward_in_fp32(clf, f
         assert cos.min() > 0.99, (ids, cos)
 
 
+@pytest.mark.parametrize("arch", ["xlm-roberta", "distilbert"])
+def test_another_checkpoint_exports_to_int8_with_the_edge_rows_where_it_has_them(tmp_path, model_dir, arch):
+    """A province's own checkpoint (here tiny random ones, with e5's tokenizer files) goes through the same
+    int8 export: an XLM-R has the BERT module names, so its feed-forward MatMuls get the fp32 edge rows;
+    a DistilBERT names them otherwise and is exported all-int8. Both stay close to their fp32 selves."""
+    import shutil
+
+    import numpy as np
+    import onnx
+    import torch
+    from transformers import DistilBertConfig, DistilBertModel, XLMRobertaConfig, XLMRobertaModel
+
+    from models.encoder import Encoder
+
+    torch.manual_seed(0)
+    if arch == "xlm-roberta":
+        m = XLMRobertaModel(XLMRobertaConfig(vocab_size=250037, hidden_size=32, num_hidden_layers=2,
+                                             num_attention_heads=2, intermediate_size=64, pad_token_id=1,
+                                             max_position_embeddings=514), add_pooling_layer=False)
+    else:
+        m = DistilBertModel(DistilBertConfig(vocab_size=250037, dim=32, n_layers=2, n_heads=2, hidden_dim=64,
+                                             pad_token_id=1))
+    d = tmp_path / arch
+    m.save_pretrained(d)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(model_dir / f, d / f)
+    q, f = Encoder(d, precision="int8"), Encoder(d, precision="fp32")
+    g = onnx.load(str(q.onnx_file), load_external_data=False).graph
+    edges = sum(n.op_type == "MatMul" and "/edge/" in n.name for n in g.node)
+    assert edges == (4 if arch == "xlm-roberta" else 0)
+    assert sum(n.op_type == "MatMulInteger" for n in g.node) == 12  # 6 weight MatMuls x 2 layers
+    texts = VI[:4]
+    cos = (q.embed(texts).vectors * f.embed(texts).vectors).sum(1)
+    assert cos.min() > 0.99, cos
+    assert not np.allclose(q.embed(texts).vectors, f.embed(texts).vectors)  # int8 really ran
+
+
 def test_chunks_cover_a_long_text_in_windows_that_fit(clf):
     import numpy as np
 
