@@ -27,14 +27,14 @@ on load). In the feed-forward MatMuls the rows of the first and last token (``<s
 document per run, so the last row is ``</s>``), whose activations are several times the others', run in
 fp32 beside the int8 rows (``ONNX_FORMAT`` 4). ``auto`` is int8 where onnxruntime is installed, else
 bf16 where the CPU has it, else fp32: int8 was the fastest on the 2-core machine
-(benchmarks/classifier.py) and within 1 point of fp32 on the dev split (models/MODEL_CARD.md). onnxruntime threads do not spin while waiting (spinning threads
-made torch 5-10x slower on a shared CPU), so ``threads`` 0 there means every core.
+(benchmarks/classifier.py) and within 1 point of fp32 on the dev split (models/MODEL_CARD.md).
+onnxruntime threads do not spin while waiting (spinning threads made torch 5-10x slower on a shared
+CPU), so ``threads`` 0 there means every core.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import json
 import logging
 import os
@@ -369,11 +369,14 @@ def load_hf_model(model_dir: Path):
     """The checkpoint's encoder in eval mode, without its pooler where the architecture has one (BERT,
     XLM-R: the pooled output is not used, mean pooling is); other architectures (DistilBERT, ...) have none
     and refuse the argument."""
-    from transformers import AutoConfig, AutoModel
+    from transformers import AutoModel
 
-    cls = AutoModel._model_mapping[type(AutoConfig.from_pretrained(model_dir))]
-    pooled = "add_pooling_layer" in inspect.signature(cls.__init__).parameters
-    return AutoModel.from_pretrained(model_dir, **({"add_pooling_layer": False} if pooled else {})).eval()
+    try:
+        return AutoModel.from_pretrained(model_dir, add_pooling_layer=False).eval()
+    except TypeError as exc:
+        if "add_pooling_layer" not in str(exc):
+            raise
+        return AutoModel.from_pretrained(model_dir).eval()
 
 
 def _split_edge_rows(model) -> int:

@@ -320,7 +320,7 @@ def cross_validate(encoder, cache_dir: Path, folds: int = 5, max_tokens: int = 1
     the dev split or the gold set. With ``fold_copies``, the folded copies of the real items are always
     scored; they are trained on only with ``real_fold_copies``."""
     rules = KeywordClassifier()
-    rows, n_real = _training_rows(None, real_labels, fold_copies, fold_copies, log)
+    rows, n_real = _training_rows(None, real_labels, fold_copies, real_fold_copies=fold_copies, log=log)
     if not n_real:
         raise ValueError("cross_validate needs the real labels and their texts (../shared/data/vntc)")
     rng = random.Random(seed)
