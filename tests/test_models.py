@@ -169,9 +169,7 @@ def test_outputs_are_deterministic_for_a_model_version(clf):
 def test_default_runtime_is_int8_onnxruntime_with_its_checksum_recorded(clf, model_dir):
     """Where onnxruntime is installed (it is a pinned dependency) ``auto`` picks int8; the export's
     SHA-256 is recorded next to it and matches the file."""
-    from models.encoder import ONNX_RECORD, sha256_file
-
-    from models.encoder import ONNX_FORMAT
+    from models.encoder import ONNX_FORMAT, ONNX_RECORD, sha256_file
 
     assert clf.encoder.runtime == "onnxruntime" and clf.version.endswith(f"+int8-onnxruntime-f{ONNX_FORMAT}")
     rec = json.loads((clf.encoder.onnx_file.parent / ONNX_RECORD).read_text(encoding="utf-8"))
@@ -263,10 +261,10 @@ def test_another_checkpoint_exports_to_int8_with_the_edge_rows_where_it_has_them
     edges = sum(n.op_type == "MatMul" and "/edge/" in n.name for n in g.node)
     assert edges == (4 if arch == "xlm-roberta" else 0)
     assert sum(n.op_type == "MatMulInteger" for n in g.node) == 12  # 6 weight MatMuls x 2 layers
-    texts = VI[:4]
-    cos = (q.embed(texts).vectors * f.embed(texts).vectors).sum(1)
+    a, b = q.embed(VI[:4]).vectors, f.embed(VI[:4]).vectors
+    cos = (a * b).sum(1)
     assert cos.min() > 0.99, cos
-    assert not np.allclose(q.embed(texts).vectors, f.embed(texts).vectors)  # int8 really ran
+    assert not np.allclose(a, b)  # int8 really ran
 
 
 def test_chunks_cover_a_long_text_in_windows_that_fit(clf):
